@@ -114,19 +114,22 @@ impl Registry {
 
     /// Returns the parsed schema of a type, parsing it on first use.
     pub fn get(&self, type_name: &str) -> Result<Arc<ResourceSchema>> {
-        if let Some(schema) = self.parsed.lock().expect("schema cache lock").get(type_name) {
+        if let Some(schema) = self
+            .parsed
+            .lock()
+            .expect("schema cache lock")
+            .get(type_name)
+        {
             return Ok(schema.clone());
         }
         let range = self
             .entries
             .get(&entry_name(type_name))
             .ok_or_else(|| unknown_type(type_name))?;
-        let document: serde_json::Value =
-            serde_json::from_slice(&self.tar[range.clone()]).map_err(|e| {
-                SchemaError::InvalidSchema {
-                    type_name: type_name.to_string(),
-                    message: e.to_string(),
-                }
+        let document: serde_json::Value = serde_json::from_slice(&self.tar[range.clone()])
+            .map_err(|e| SchemaError::InvalidSchema {
+                type_name: type_name.to_string(),
+                message: e.to_string(),
             })?;
         let schema = Arc::new(ResourceSchema::from_document(document)?);
         self.parsed
@@ -186,7 +189,9 @@ fn index_tar(tar: &[u8]) -> Result<HashMap<String, Range<usize>>> {
         let start = entry.raw_file_position() as usize;
         let end = start + entry.size() as usize;
         if end > tar.len() {
-            return Err(SchemaError::Bundle(format!("entry {name} runs past the end")));
+            return Err(SchemaError::Bundle(format!(
+                "entry {name} runs past the end"
+            )));
         }
         entries.insert(name, start..end);
     }
@@ -223,7 +228,11 @@ mod tests {
         let rare = registry
             .summaries()
             .iter()
-            .find(|summary| !registry.is_available(&summary.type_name, "ap-south-2").unwrap())
+            .find(|summary| {
+                !registry
+                    .is_available(&summary.type_name, "ap-south-2")
+                    .unwrap()
+            })
             .expect("some us-east-1 type is missing from ap-south-2");
         assert!(registry.is_available(&rare.type_name, "us-east-1").unwrap());
     }

@@ -3,10 +3,14 @@
 /// Failure to find, parse or use a resource schema.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
-    #[error("unknown resource type {type_name:?}: run `canopy schema list --search {hint}` to find the exact name")]
+    #[error(
+        "unknown resource type {type_name:?}: run `canopy schema list --search {hint}` to find the exact name"
+    )]
     UnknownType { type_name: String, hint: String },
 
-    #[error("unknown region {region:?}: expected one of the regions in the schema bundle, such as us-east-1 or eu-west-1")]
+    #[error(
+        "unknown region {region:?}: expected one of the regions in the schema bundle, such as us-east-1 or eu-west-1"
+    )]
     UnknownRegion { region: String },
 
     #[error("the schema bundle is damaged: {0}")]
