@@ -212,7 +212,10 @@ impl ResourceSchema {
 
     /// The property names of the primary identifier, in schema order.
     pub fn primary_identifier_names(&self) -> Vec<String> {
-        self.primary_identifier.iter().map(|p| p.to_string()[1..].to_string()).collect()
+        self.primary_identifier
+            .iter()
+            .map(|p| p.to_string()[1..].to_string())
+            .collect()
     }
 
     /// Returns the subschema at a model path, with `$ref` resolved, or `None` when the
@@ -274,7 +277,11 @@ impl ResourceSchema {
             return self.resolve(child);
         }
         for combinator in ["oneOf", "anyOf", "allOf"] {
-            for alternative in schema.get(combinator).and_then(Value::as_array).into_iter().flatten()
+            for alternative in schema
+                .get(combinator)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
             {
                 let alternative = self.resolve(alternative)?;
                 if let Some(found) = self.child_property(alternative, key) {

@@ -39,7 +39,10 @@ impl ResourceSchema {
                 .collect(),
             Err(message) => vec![ValidationIssue {
                 path: String::new(),
-                message: format!("the schema of {} cannot be compiled: {message}", self.type_name),
+                message: format!(
+                    "the schema of {} cannot be compiled: {message}",
+                    self.type_name
+                ),
             }],
         }
     }
