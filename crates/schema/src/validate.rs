@@ -4,6 +4,8 @@
 //! ignore. Some `pattern`s use Java or Python regular expression syntax, which
 //! [`crate::regex_translate`] rewrites before compiling; no pattern is dropped.
 
+mod message;
+
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -14,8 +16,11 @@ use crate::resource::ResourceSchema;
 /// One reason a model is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationIssue {
-    /// JSON pointer to the offending value, relative to the resource properties.
+    /// JSON pointer to the offending value, relative to the resource properties. For a
+    /// missing required property, which has no value, it is the object that lacks it.
     pub path: String,
+    /// A sentence naming the property path and the rule it breaks, such as
+    /// `missing required property BucketName`. Quoted values are cut to 60 characters.
     pub message: String,
 }
 
@@ -32,10 +37,7 @@ impl ResourceSchema {
         match self.compiled_validator() {
             Ok(validator) => validator
                 .iter_errors(model)
-                .map(|error| ValidationIssue {
-                    path: error.instance_path.to_string(),
-                    message: error.to_string(),
-                })
+                .flat_map(|error| message::describe(self, &error))
                 .collect(),
             Err(message) => vec![ValidationIssue {
                 path: String::new(),
@@ -76,3 +78,6 @@ fn compile(document: &Value) -> Result<jsonschema::Validator, String> {
         .build(&schema)
         .map_err(|error| error.to_string())
 }
+
+#[cfg(test)]
+mod tests;
