@@ -242,7 +242,10 @@ impl EmulatorConfig {
         }
 
         let mut keys = HashSet::new();
-        let user_refs = self.users.iter().map(|u| (&u.account, &u.access_key_id, "user"));
+        let user_refs = self
+            .users
+            .iter()
+            .map(|u| (&u.account, &u.access_key_id, "user"));
         let session_refs = self
             .sessions
             .iter()
@@ -335,7 +338,7 @@ impl EmulatorConfig {
         self
     }
 
-    /// The delay as a `Duration`.
+    /// Returns the request delay as a `Duration`.
     pub fn request_delay(&self) -> Duration {
         Duration::from_millis(self.request_delay_ms)
     }
@@ -354,7 +357,12 @@ mod tests {
         let config = EmulatorConfig::from_toml(example_config()).expect("example parses");
 
         assert_eq!(config.accounts.len(), 2);
-        assert!(config.users.iter().any(|u| u.access_key_id == DEFAULT_ADMIN_ACCESS_KEY_ID));
+        assert!(
+            config
+                .users
+                .iter()
+                .any(|u| u.access_key_id == DEFAULT_ADMIN_ACCESS_KEY_ID)
+        );
         assert_eq!(config.roles.len(), 1);
         assert_eq!(config.sessions.len(), 1);
         assert_eq!(config.faults.throttle.len(), 1);
@@ -392,7 +400,10 @@ mod tests {
         let error = EmulatorConfig::from_toml(text).expect_err("bad type");
 
         assert!(!error.to_string().contains("TOPSECRETVALUE"), "{error}");
-        assert!(matches!(error, EmulatorError::ParseConfig { line: 3, .. }), "{error}");
+        assert!(
+            matches!(error, EmulatorError::ParseConfig { line: 3, .. }),
+            "{error}"
+        );
     }
 
     #[test]

@@ -31,9 +31,7 @@ pub enum EmulatorError {
     },
 
     /// A test-handle call named a resource that is not stored.
-    #[error(
-        "resource {type_name} {identifier:?} not found in account {account} region {region}"
-    )]
+    #[error("resource {type_name} {identifier:?} not found in account {account} region {region}")]
     ResourceNotFound {
         account: String,
         region: String,

@@ -2,7 +2,7 @@
 //!
 //! Rules come from the `[faults]` table of the configuration or from
 //! `EmulatorHandle` calls in tests. Random choices use one RNG seeded from the
-//! configuration, so a test that sends the same calls in the same order sees the same
+//! configuration, so a test that sends the same calls in the same order gets the same
 //! faults every run.
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -17,7 +17,7 @@ pub struct FaultConfig {
     /// Seed of the RNG behind `rate` rules.
     #[serde(default)]
     pub seed: u64,
-    /// Rules that answer a call with a synchronous `ThrottlingException`.
+    /// Rules that reject a call with a synchronous `ThrottlingException`.
     #[serde(default)]
     pub throttle: Vec<ThrottleRule>,
     /// Rules that make a resource request end FAILED.
@@ -103,8 +103,16 @@ impl Faults {
             hang: Vec::new(),
             rng: StdRng::seed_from_u64(config.seed),
         };
-        config.throttle.iter().cloned().for_each(|r| faults.add_throttle(r));
-        config.fail.iter().cloned().for_each(|r| faults.add_failure(r));
+        config
+            .throttle
+            .iter()
+            .cloned()
+            .for_each(|r| faults.add_throttle(r));
+        config
+            .fail
+            .iter()
+            .cloned()
+            .for_each(|r| faults.add_failure(r));
         faults.hang = config.hang.clone();
         faults
     }
@@ -221,8 +229,12 @@ mod tests {
         let mut first = Faults::new(&config);
         let mut second = Faults::new(&config);
 
-        let a: Vec<bool> = (0..32).map(|_| first.should_throttle("GetResource")).collect();
-        let b: Vec<bool> = (0..32).map(|_| second.should_throttle("GetResource")).collect();
+        let a: Vec<bool> = (0..32)
+            .map(|_| first.should_throttle("GetResource"))
+            .collect();
+        let b: Vec<bool> = (0..32)
+            .map(|_| second.should_throttle("GetResource"))
+            .collect();
 
         assert_eq!(a, b);
         assert!(a.contains(&true));
@@ -241,7 +253,10 @@ mod tests {
         });
 
         assert_eq!(faults.failure_for("AWS::EC2::VPC", Operation::Create), None);
-        assert_eq!(faults.failure_for("AWS::S3::Bucket", Operation::Delete), None);
+        assert_eq!(
+            faults.failure_for("AWS::S3::Bucket", Operation::Delete),
+            None
+        );
         let failure = faults
             .failure_for("AWS::S3::Bucket", Operation::Create)
             .expect("rule matches");

@@ -75,11 +75,8 @@ pub(crate) fn complete_model(
     }
 
     // Shorter paths first, so an object exists before its read-only children are set.
-    let mut read_only: Vec<Vec<Segment>> = schema
-        .read_only
-        .iter()
-        .filter_map(key_segments)
-        .collect();
+    let mut read_only: Vec<Vec<Segment>> =
+        schema.read_only.iter().filter_map(key_segments).collect();
     read_only.sort_by_key(Vec::len);
 
     for segments in read_only {
@@ -114,10 +111,12 @@ fn key_segments(path: &PropertyPath) -> Option<Vec<Segment>> {
 }
 
 fn lookup<'a>(model: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
-    segments.iter().try_fold(model, |value, segment| match segment {
-        Segment::Key(key) => value.get(key),
-        Segment::Index(index) => value.get(index),
-    })
+    segments
+        .iter()
+        .try_fold(model, |value, segment| match segment {
+            Segment::Key(key) => value.get(key),
+            Segment::Index(index) => value.get(index),
+        })
 }
 
 /// Sets a value at a path of object keys, creating missing objects on the way.
@@ -140,11 +139,15 @@ fn insert_at(model: &mut Value, segments: &[Segment], value: Value) {
     }
 }
 
-/// A name like the ones CloudFormation generates: the type's last part and a random
+/// Generates a name like the ones CloudFormation generates: the type's last part and a random
 /// suffix, in lower case so that it also satisfies S3 bucket naming rules.
 fn generated_name(type_name: &str, rng: &mut StdRng) -> String {
     let kind = type_name.rsplit("::").next().unwrap_or("resource");
-    format!("canopy-{}-{}", kind.to_ascii_lowercase(), random_chars(rng, 12, LOWER))
+    format!(
+        "canopy-{}-{}",
+        kind.to_ascii_lowercase(),
+        random_chars(rng, 12, LOWER)
+    )
 }
 
 const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -190,7 +193,7 @@ fn generated_value(
     }
 }
 
-/// An object with generated values for its string-typed children, one level deep.
+/// Builds an object with generated values for its string-typed children, one level deep.
 fn generated_object(
     schema: &ResourceSchema,
     segments: &[Segment],
@@ -226,13 +229,12 @@ fn generated_string(
         .identifier_of(model)
         .unwrap_or_else(|| random_chars(rng, 12, LOWER));
 
-    if name.ends_with("Arn") || name == "Arn" {
+    if name.ends_with("Arn") {
         return arn(service, &resource, &identifier, placement);
     }
-    if service == "iam" {
-        if let Some((_, prefix)) = IAM_ID_PREFIXES.iter().find(|(n, _)| *n == name) {
-            return format!("{prefix}{}", random_chars(rng, 17, UPPER));
-        }
+    let iam_prefix = IAM_ID_PREFIXES.iter().find(|(n, _)| *n == name);
+    if let Some((_, prefix)) = iam_prefix.filter(|_| service == "iam") {
+        return format!("{prefix}{}", random_chars(rng, 17, UPPER));
     }
     if let Some((_, prefix)) = ID_PREFIXES.iter().find(|(n, _)| *n == name) {
         return format!("{prefix}-0{}", random_chars(rng, 16, HEX));
@@ -241,7 +243,10 @@ fn generated_string(
         return format!("{identifier}.{service}.{}.amazonaws.com", placement.region);
     }
     if name.ends_with("URL") || name.ends_with("Url") {
-        return format!("https://{identifier}.{service}.{}.amazonaws.com", placement.region);
+        return format!(
+            "https://{identifier}.{service}.{}.amazonaws.com",
+            placement.region
+        );
     }
     if name.ends_with("Id") && service == "ec2" {
         let prefix = name.trim_end_matches("Id").to_ascii_lowercase();
@@ -294,7 +299,12 @@ mod tests {
         let schema = Registry::bundled().get("AWS::EC2::VPC").unwrap();
         let mut rng = StdRng::seed_from_u64(1);
 
-        let model = complete_model(&schema, &json!({"CidrBlock": "10.0.0.0/16"}), &placement(), &mut rng);
+        let model = complete_model(
+            &schema,
+            &json!({"CidrBlock": "10.0.0.0/16"}),
+            &placement(),
+            &mut rng,
+        );
 
         let vpc_id = model["VpcId"].as_str().expect("VpcId generated");
         assert!(vpc_id.starts_with("vpc-0"), "{vpc_id}");

@@ -35,7 +35,11 @@ impl EmulatorHandle {
 
     /// Counts stored resources of one type in an account and region.
     pub fn count_resources(&self, account: &str, region: &str, type_name: &str) -> usize {
-        self.shared.lock().resources.list(account, region, type_name).count()
+        self.shared
+            .lock()
+            .resources
+            .list(account, region, type_name)
+            .count()
     }
 
     /// Lists the identifiers of one type's stored resources, in order.
@@ -103,7 +107,11 @@ impl EmulatorHandle {
     ) -> EmulatorResult<()> {
         let key = key(account, region, type_name, identifier);
         let mut state = self.shared.lock();
-        state.resources.remove(&key).map(|_| ()).ok_or_else(|| not_found(&key))
+        state
+            .resources
+            .remove(&key)
+            .map(|_| ())
+            .ok_or_else(|| not_found(&key))
     }
 
     /// Stores a resource directly, as if it had been created outside canopy. Returns its
@@ -124,13 +132,12 @@ impl EmulatorHandle {
             .registry
             .get(type_name)
             .map_err(|_| EmulatorError::TypeNotFound(type_name.to_string()))?;
-        let identifier =
-            schema
-                .identifier_of(&properties)
-                .ok_or_else(|| EmulatorError::PropertiesNotObject {
-                    type_name: type_name.to_string(),
-                    found: format!("a model without {}", schema.identifier_shape()),
-                })?;
+        let identifier = schema.identifier_of(&properties).ok_or_else(|| {
+            EmulatorError::PropertiesNotObject {
+                type_name: type_name.to_string(),
+                found: format!("a model without {}", schema.identifier_shape()),
+            }
+        })?;
         let key = key(account, region, type_name, &identifier);
         state.resources.insert(key, properties);
         Ok(identifier)

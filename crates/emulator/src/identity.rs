@@ -3,8 +3,8 @@
 //!
 //! Long-term keys belong to configured IAM users. Temporary keys (`ASIA...`) come from
 //! the configuration or from AssumeRole and carry a session token and an expiry. The
-//! order of checks follows AWS: the access key must be known, a temporary key needs its
-//! exact session token, the token must not be expired, and only then is the signature
+//! order of checks follows AWS. The access key must be known, a temporary key needs its
+//! exact session token, and the token must not be expired. Only then is the signature
 //! compared, so a wrong secret is reported as a signature mismatch.
 
 use std::collections::HashMap;
@@ -28,7 +28,7 @@ pub struct Principal {
     pub kind: PrincipalKind,
 }
 
-/// What kind of IAM identity a [`Principal`] is.
+/// The kind of IAM identity behind a [`Principal`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrincipalKind {
     User {
@@ -43,7 +43,7 @@ pub enum PrincipalKind {
 }
 
 impl Principal {
-    /// The principal of an IAM user.
+    /// Builds the principal of an IAM user.
     pub fn user(account: &str, name: &str) -> Self {
         Self {
             account: account.to_string(),
@@ -55,7 +55,7 @@ impl Principal {
         }
     }
 
-    /// The principal of a session of an assumed IAM role.
+    /// Builds the principal of a session of an assumed IAM role.
     pub fn assumed_role(account: &str, role_name: &str, session_name: &str) -> Self {
         let role_id = unique_id("AROA", &format!("{account}/role/{role_name}"));
         Self {
@@ -70,7 +70,7 @@ impl Principal {
         }
     }
 
-    /// The ARNs a trust policy's `Principal.AWS` can name to mean this principal: the
+    /// Lists the ARNs a trust policy's `Principal.AWS` can name to mean this principal: the
     /// user ARN, or the role ARN and the assumed-role session ARN.
     pub fn policy_arns(&self) -> Vec<&str> {
         match &self.kind {
@@ -80,7 +80,7 @@ impl Principal {
     }
 }
 
-/// An IAM unique id: a four-letter prefix and 17 characters derived from `seed`, so the
+/// Derives an IAM unique id: a four-letter prefix and 17 characters derived from `seed`, so the
 /// same identity always has the same id.
 pub(crate) fn unique_id(prefix: &str, seed: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -103,7 +103,7 @@ pub(crate) struct Credential {
     pub principal: Principal,
 }
 
-/// Why a request was not authenticated. Each protocol maps these to its own error codes.
+/// Authentication failure of a request. Each protocol maps these to its own error codes.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub(crate) enum AuthError {
     #[error("request is missing authentication token")]

@@ -33,8 +33,8 @@ mod secret;
 mod server;
 mod sigv4;
 mod state;
-mod sts;
 mod store;
+mod sts;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,7 +65,9 @@ pub struct RunningEmulator {
 
 impl std::fmt::Debug for RunningEmulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningEmulator").field("addr", &self.addr).finish()
+        f.debug_struct("RunningEmulator")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -111,17 +113,17 @@ pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> EmulatorResult<R
 }
 
 impl RunningEmulator {
-    /// The endpoint URL, such as `http://127.0.0.1:43121`.
+    /// Returns the endpoint URL, such as `http://127.0.0.1:43121`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    /// The bound socket address.
+    /// Returns the bound socket address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// A handle to inspect state and control faults.
+    /// Returns a handle to inspect state and control faults.
     pub fn state(&self) -> EmulatorHandle {
         self.handle.clone()
     }
@@ -131,10 +133,10 @@ impl RunningEmulator {
         if let Some(sender) = self.shutdown.take() {
             let _ = sender.send(());
         }
-        if let Some(task) = self.task.take() {
-            if let Err(error) = task.await {
-                tracing::error!(%error, "emulator server task failed");
-            }
+        if let Some(task) = self.task.take()
+            && let Err(error) = task.await
+        {
+            tracing::error!(%error, "emulator server task failed");
         }
         tracing::info!(addr = %self.addr, "aws emulator stopped");
     }

@@ -221,7 +221,10 @@ mod tests {
         Principal::user("123456789012", "canopy-admin")
     }
 
-    fn request<'a>(principal: &'a Principal, external_id: Option<&'a str>) -> AssumeRoleRequest<'a> {
+    fn request<'a>(
+        principal: &'a Principal,
+        external_id: Option<&'a str>,
+    ) -> AssumeRoleRequest<'a> {
         AssumeRoleRequest {
             principal,
             external_id,
@@ -246,7 +249,10 @@ mod tests {
         let policy = trust(json!("arn:aws:iam::123456789012:root"), None);
         let caller = canopy();
 
-        assert_eq!(allows_assume_role(&policy, &request(&caller, None)), Ok(true));
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, None)),
+            Ok(true)
+        );
     }
 
     #[test]
@@ -254,7 +260,10 @@ mod tests {
         let policy = trust(json!(["999999999999"]), None);
         let caller = canopy();
 
-        assert_eq!(allows_assume_role(&policy, &request(&caller, None)), Ok(false));
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, None)),
+            Ok(false)
+        );
     }
 
     #[test]
@@ -263,9 +272,18 @@ mod tests {
         let policy = trust(json!("123456789012"), Some(condition));
         let caller = canopy();
 
-        assert_eq!(allows_assume_role(&policy, &request(&caller, Some("token-1"))), Ok(true));
-        assert_eq!(allows_assume_role(&policy, &request(&caller, Some("token-2"))), Ok(false));
-        assert_eq!(allows_assume_role(&policy, &request(&caller, None)), Ok(false));
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, Some("token-1"))),
+            Ok(true)
+        );
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, Some("token-2"))),
+            Ok(false)
+        );
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, None)),
+            Ok(false)
+        );
     }
 
     #[test]
@@ -274,8 +292,14 @@ mod tests {
         let policy = trust(json!("*"), Some(condition));
         let caller = canopy();
 
-        assert_eq!(allows_assume_role(&policy, &request(&caller, Some("ws-42"))), Ok(true));
-        assert_eq!(allows_assume_role(&policy, &request(&caller, Some("xs-42"))), Ok(false));
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, Some("ws-42"))),
+            Ok(true)
+        );
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, Some("xs-42"))),
+            Ok(false)
+        );
     }
 
     #[test]
@@ -287,7 +311,10 @@ mod tests {
         ]});
         let caller = canopy();
 
-        assert_eq!(allows_assume_role(&policy, &request(&caller, None)), Ok(false));
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, None)),
+            Ok(false)
+        );
     }
 
     #[test]
@@ -296,7 +323,10 @@ mod tests {
             "Action": "sts:AssumeRoleWithWebIdentity"}});
         let caller = canopy();
 
-        assert_eq!(allows_assume_role(&policy, &request(&caller, None)), Ok(false));
+        assert_eq!(
+            allows_assume_role(&policy, &request(&caller, None)),
+            Ok(false)
+        );
     }
 
     #[test]

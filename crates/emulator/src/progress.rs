@@ -18,7 +18,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// The spelling used on the wire (`CREATE`, `UPDATE`, `DELETE`).
+    /// Returns the wire spelling (`CREATE`, `UPDATE`, `DELETE`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Create => "CREATE",
@@ -38,7 +38,7 @@ impl Operation {
     }
 }
 
-/// Where a resource request is in its lifecycle.
+/// The lifecycle stage of a resource request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OperationStatus {
@@ -51,7 +51,7 @@ pub enum OperationStatus {
 }
 
 impl OperationStatus {
-    /// The spelling used on the wire (`IN_PROGRESS`, ...).
+    /// Returns the wire spelling (`IN_PROGRESS`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "PENDING",
@@ -85,7 +85,7 @@ impl OperationStatus {
 
 /// The current state of one resource request, as Cloud Control reports it.
 ///
-/// `resource_model` holds the properties as a JSON value; it is serialized as a JSON
+/// `resource_model` contains the properties as a JSON value. It is serialized as a JSON
 /// string, as on the wire, and never contains write-only properties.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProgressEvent {
@@ -135,7 +135,7 @@ impl ProgressEvent {
     }
 }
 
-/// The current time as epoch seconds with millisecond precision, as `EventTime` carries.
+/// Returns the current time as epoch seconds with millisecond precision, as `EventTime` carries.
 pub fn epoch_seconds_now() -> f64 {
     let now = chrono::Utc::now();
     now.timestamp_millis() as f64 / 1000.0

@@ -2,7 +2,7 @@
 //! sends it to Cloud Control or STS.
 //!
 //! Cloud Control requests carry `X-Amz-Target: CloudApiService.<Operation>` with an
-//! awsJson1_0 body; anything else is treated as an STS awsQuery request, with its
+//! awsJson1_0 body. Anything else is treated as an STS awsQuery request, with its
 //! parameters in a form-encoded POST body or in the query string. HTTP statuses and error
 //! bodies for each protocol are chosen here, in one place.
 
@@ -72,7 +72,10 @@ fn authenticate(
         headers: &parts.headers,
         body,
     };
-    let result = shared.lock().keyring.authenticate(&signed, chrono::Utc::now());
+    let result = shared
+        .lock()
+        .keyring
+        .authenticate(&signed, chrono::Utc::now());
     let (principal, authorization) = result.inspect_err(|error| {
         tracing::info!(service, %error, "request rejected by authentication");
     })?;
@@ -136,7 +139,7 @@ fn serve_cloud_control(shared: &Shared, parts: &Parts, body: &Bytes, target: &st
     }
 }
 
-/// The Cloud Control (awsJson1_0) error for a failed authentication.
+/// Maps a failed authentication to its Cloud Control (awsJson1_0) error.
 fn cloud_control_auth_error(error: &AuthError) -> ApiError {
     match error {
         AuthError::MissingAuthentication => ApiError::new(
@@ -188,7 +191,13 @@ fn serve_sts(shared: &Shared, parts: &Parts, body: &Bytes, request_id: &str) -> 
 
     let result = {
         let mut state = shared.lock();
-        sts::dispatch(&mut state, &principal, &authorization.region, &params, request_id)
+        sts::dispatch(
+            &mut state,
+            &principal,
+            &authorization.region,
+            &params,
+            request_id,
+        )
     };
     match result {
         Ok(xml) => {

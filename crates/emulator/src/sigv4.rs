@@ -1,15 +1,15 @@
 //! AWS Signature Version 4 verification for header-signed requests.
 //!
-//! The emulator recomputes the signature the way AWS does: it rebuilds the canonical
+//! The emulator recomputes the signature the way AWS does. It rebuilds the canonical
 //! request from the method, path, query, the headers the client listed in
-//! `SignedHeaders` and the payload hash, derives the signing key from the secret key and
-//! the credential scope, and compares. The steps follow AWS's "Create a signed AWS API
+//! `SignedHeaders` and the payload hash. Then it derives the signing key from the secret
+//! key and the credential scope, and compares. The steps follow AWS's "Create a signed AWS API
 //! request" guide for SigV4 (IAM user guide). Pre-signed URLs (query-string
 //! authentication) are not supported.
 
+use axum::http::{self, HeaderMap};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
-use axum::http::{self, HeaderMap};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -30,7 +30,7 @@ pub(crate) struct Authorization {
     pub signature: String,
 }
 
-/// Why a request's signature could not be checked or did not match.
+/// Failure to check a request's signature, or a signature that does not match.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub(crate) enum SigV4Error {
     #[error("request is missing the Authorization header")]
@@ -113,7 +113,10 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, 
         scope_date: scope_date.to_string(),
         region: region.to_string(),
         service: service.to_string(),
-        signed_headers: signed_headers.split(';').map(str::to_ascii_lowercase).collect(),
+        signed_headers: signed_headers
+            .split(';')
+            .map(str::to_ascii_lowercase)
+            .collect(),
         signature: signature.to_ascii_lowercase(),
     })
 }
@@ -142,7 +145,9 @@ pub(crate) fn verify(
         ));
     }
     if !authorization.signed_headers.iter().any(|h| h == "host") {
-        return Err(SigV4Error::Malformed("SignedHeaders must include host".into()));
+        return Err(SigV4Error::Malformed(
+            "SignedHeaders must include host".into(),
+        ));
     }
 
     let canonical = canonical_request(request, &authorization.signed_headers);
@@ -155,13 +160,24 @@ pub(crate) fn verify(
         hex::encode(Sha256::digest(canonical.as_bytes()))
     );
 
-    let mut key = hmac(format!("AWS4{secret_access_key}").as_bytes(), &authorization.scope_date);
-    for part in [&authorization.region, &authorization.service, "aws4_request"] {
+    let mut key = hmac(
+        format!("AWS4{secret_access_key}").as_bytes(),
+        &authorization.scope_date,
+    );
+    for part in [
+        &authorization.region,
+        &authorization.service,
+        "aws4_request",
+    ] {
         key = hmac(&key, part);
     }
     let expected = hex::encode(hmac(&key, &string_to_sign));
 
-    if expected.as_bytes().ct_eq(authorization.signature.as_bytes()).into() {
+    if expected
+        .as_bytes()
+        .ct_eq(authorization.signature.as_bytes())
+        .into()
+    {
         Ok(())
     } else {
         tracing::debug!(canonical_request = %canonical, "sigv4 signature mismatch");
@@ -216,7 +232,10 @@ fn canonical_uri(path: &str) -> String {
     if path.is_empty() {
         return "/".into();
     }
-    path.split('/').map(uri_encode).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(uri_encode)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Sorts the query parameters and encodes names and values with RFC 3986 rules.
@@ -255,7 +274,7 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    /// The GET ListUsers example from AWS's SigV4 documentation (IAM, us-east-1).
+    /// Builds the GET ListUsers example from AWS's SigV4 documentation (IAM, us-east-1).
     fn documented_example() -> (HeaderMap, Authorization) {
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("iam.amazonaws.com"));
@@ -294,7 +313,10 @@ mod tests {
 
         assert_eq!(authorization.access_key_id, "AKIDEXAMPLE");
         assert_eq!(authorization.service, "iam");
-        assert_eq!(verify(&authorization, &request, secret, example_time()), Ok(()));
+        assert_eq!(
+            verify(&authorization, &request, secret, example_time()),
+            Ok(())
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! requests, recorded calls and faults.
 //!
 //! One `std::sync::Mutex` guards everything, and no lock is held across an `.await`,
-//! so every API call sees and changes a consistent state. Resource requests complete
+//! so every API call reads and changes a consistent state. Resource requests complete
 //! lazily: each time the lock is taken, requests whose delay has passed are completed
 //! first, in the order they were accepted. That keeps completion deterministic and
 //! needs no background task.
@@ -35,7 +35,7 @@ pub struct RecordedCall {
     pub type_name: Option<String>,
     pub identifier: Option<String>,
     pub client_token: Option<String>,
-    /// True when the call was answered with an injected `ThrottlingException`.
+    /// True when the call was rejected with an injected `ThrottlingException`.
     pub throttled: bool,
 }
 
@@ -129,7 +129,10 @@ impl Shared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while the lock was held leaves no half-applied change that matters
         // to an emulator, so a poisoned lock is used as it is.
-        let mut guard = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.advance();
         guard
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use canopy_schema::{ResourceSchema, Segment};
 use serde_json::Value;
 
-/// Where a resource lives and what it is called.
+/// The location and name of a resource: account, region, type and identifier.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct ResourceKey {
     pub account: String,
@@ -78,14 +78,18 @@ impl ResourceStore {
 /// Returns the model as Cloud Control reads it back: without write-only properties.
 pub(crate) fn read_view(schema: &ResourceSchema, model: &Value) -> Value {
     let mut view = model.clone();
-    strip(&mut view, &mut Vec::new(), &|path| schema.is_write_only(path));
+    strip(&mut view, &mut Vec::new(), &|path| {
+        schema.is_write_only(path)
+    });
     view
 }
 
 /// Returns the model without read-only properties: the part a caller can write.
 pub(crate) fn writable_view(schema: &ResourceSchema, model: &Value) -> Value {
     let mut view = model.clone();
-    strip(&mut view, &mut Vec::new(), &|path| schema.is_read_only(path));
+    strip(&mut view, &mut Vec::new(), &|path| {
+        schema.is_read_only(path)
+    });
     view
 }
 

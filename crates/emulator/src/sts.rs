@@ -22,7 +22,7 @@ use crate::state::{RecordedCall, State};
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-/// Longest session AWS allows for role chaining and for roles without a
+/// Maximum session AWS allows for role chaining and for roles without a
 /// `MaxSessionDuration`, in seconds.
 const DEFAULT_MAX_SESSION_SECONDS: i64 = 3600;
 
@@ -47,7 +47,7 @@ impl StsError {
         Self::new(StatusCode::BAD_REQUEST, "ValidationError", message)
     }
 
-    /// The STS error for a request that failed authentication.
+    /// Maps a failed authentication to its STS error.
     pub(crate) fn from_auth(error: &AuthError) -> Self {
         let forbidden = StatusCode::FORBIDDEN;
         match error {
@@ -56,9 +56,11 @@ impl StsError {
                 "MissingAuthenticationToken",
                 "Request is missing Authentication Token",
             ),
-            AuthError::IncompleteSignature(message) => {
-                Self::new(StatusCode::BAD_REQUEST, "IncompleteSignature", message.clone())
-            }
+            AuthError::IncompleteSignature(message) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "IncompleteSignature",
+                message.clone(),
+            ),
             AuthError::InvalidClientToken => Self::new(
                 forbidden,
                 "InvalidClientTokenId",
@@ -75,7 +77,7 @@ impl StsError {
         }
     }
 
-    /// The `<ErrorResponse>` body.
+    /// Renders the `<ErrorResponse>` body.
     pub(crate) fn to_xml(&self, request_id: &str) -> String {
         let kind = if self.status.is_server_error() {
             "Receiver"
@@ -146,7 +148,7 @@ fn get_caller_identity(principal: &Principal) -> String {
     )
 }
 
-/// The parts of `arn:aws:iam::<account>:role/<path/><name>`.
+/// Splits `arn:aws:iam::<account>:role/<path/><name>` into account and role name.
 fn parse_role_arn(role_arn: &str) -> Option<(&str, &str)> {
     let rest = role_arn.strip_prefix("arn:aws:iam::")?;
     let (account, resource) = rest.split_once(':')?;
@@ -203,9 +205,15 @@ fn assume_role(
     let duration = session_duration(state, caller, params, max_session)?;
     let principal = Principal::assumed_role(account, role_name, session_name);
     let expiration = Utc::now() + Duration::seconds(duration);
-    let access_key_id = format!("ASIA{}", random_text(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+    let access_key_id = format!(
+        "ASIA{}",
+        random_text(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    );
     let secret = Secret::new(random_text(40, ALPHANUMERIC_SLASH));
-    let token = Secret::new(format!("FwoGZXIvYXdzE{}", random_text(180, ALPHANUMERIC_SLASH)));
+    let token = Secret::new(format!(
+        "FwoGZXIvYXdzE{}",
+        random_text(180, ALPHANUMERIC_SLASH)
+    ));
 
     let body = format!(
         "    <Credentials>\n      <AccessKeyId>{access_key_id}</AccessKeyId>\n      \
@@ -273,9 +281,9 @@ fn session_duration(
     let Some(text) = params.get("DurationSeconds") else {
         return Ok(i64::from(state.default_session_duration).min(max_session));
     };
-    let duration: i64 = text.parse().map_err(|_| {
-        StsError::validation(format!("DurationSeconds {text:?} is not an integer"))
-    })?;
+    let duration: i64 = text
+        .parse()
+        .map_err(|_| StsError::validation(format!("DurationSeconds {text:?} is not an integer")))?;
     if duration < 900 {
         return Err(StsError::validation(format!(
             "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to \

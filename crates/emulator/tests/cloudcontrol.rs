@@ -58,8 +58,15 @@ async fn vpc_lifecycle() {
         .send()
         .await
         .expect("update accepted");
-    let update = wait_for(&client, updated.progress_event.unwrap().request_token().unwrap()).await;
-    let stored = emulator.state().find_resource(ACCOUNT, REGION, VPC, &vpc_id).unwrap();
+    let update = wait_for(
+        &client,
+        updated.progress_event.unwrap().request_token().unwrap(),
+    )
+    .await;
+    let stored = emulator
+        .state()
+        .find_resource(ACCOUNT, REGION, VPC, &vpc_id)
+        .unwrap();
 
     assert_eq!(update.operation_status(), Some(&OperationStatus::Success));
     assert_eq!(stored["Tags"][0]["Value"], "dev");
@@ -71,7 +78,11 @@ async fn vpc_lifecycle() {
         .send()
         .await
         .expect("delete accepted");
-    let delete = wait_for(&client, deleted.progress_event.unwrap().request_token().unwrap()).await;
+    let delete = wait_for(
+        &client,
+        deleted.progress_event.unwrap().request_token().unwrap(),
+    )
+    .await;
     let missing = client
         .get_resource()
         .type_name(VPC)
@@ -119,7 +130,11 @@ async fn replace_of_missing_path_fails() {
         .send()
         .await
         .expect("update accepted");
-    let event = wait_for(&client, output.progress_event.unwrap().request_token().unwrap()).await;
+    let event = wait_for(
+        &client,
+        output.progress_event.unwrap().request_token().unwrap(),
+    )
+    .await;
 
     assert_eq!(event.operation_status(), Some(&OperationStatus::Failed));
     assert_eq!(event.error_code(), Some(&HandlerErrorCode::InvalidRequest));
@@ -138,7 +153,11 @@ async fn invalid_desired_state_fails_request() {
         .send()
         .await
         .expect("create accepted");
-    let event = wait_for(&client, output.progress_event.unwrap().request_token().unwrap()).await;
+    let event = wait_for(
+        &client,
+        output.progress_event.unwrap().request_token().unwrap(),
+    )
+    .await;
 
     assert_eq!(event.operation_status(), Some(&OperationStatus::Failed));
     assert_eq!(event.error_code(), Some(&HandlerErrorCode::InvalidRequest));
@@ -209,12 +228,17 @@ async fn client_token_reuse_creates_once() {
     };
 
     let first = send(r#"{"CidrBlock":"10.0.0.0/16"}"#).await.expect("first");
-    let second = send(r#"{"CidrBlock":"10.0.0.0/16"}"#).await.expect("replay");
+    let second = send(r#"{"CidrBlock":"10.0.0.0/16"}"#)
+        .await
+        .expect("replay");
     let conflict = send(r#"{"CidrBlock":"10.1.0.0/16"}"#).await.unwrap_err();
     let first_token = first.progress_event.unwrap().request_token.unwrap();
     wait_for(&client, &first_token).await;
 
-    assert_eq!(second.progress_event.unwrap().request_token.unwrap(), first_token);
+    assert_eq!(
+        second.progress_event.unwrap().request_token.unwrap(),
+        first_token
+    );
     assert_eq!(conflict.code(), Some("ClientTokenConflictException"));
     assert_eq!(emulator.state().count_resources(ACCOUNT, REGION, VPC), 1);
 }
@@ -224,7 +248,9 @@ async fn second_request_on_busy_resource_is_rejected() {
     let emulator = common::start(common::fast_config()).await;
     let client = admin_cloud_control(&emulator);
     let vpc_id = common::create(&client, VPC, r#"{"CidrBlock":"10.0.0.0/16"}"#).await;
-    emulator.state().set_request_delay(Duration::from_secs(3600));
+    emulator
+        .state()
+        .set_request_delay(Duration::from_secs(3600));
     let update = |value: &'static str| {
         client
             .update_resource()
@@ -233,11 +259,24 @@ async fn second_request_on_busy_resource_is_rejected() {
             .patch_document(value)
     };
 
-    let first = update(r#"[{"op":"add","path":"/Tags","value":[]}]"#).send().await.unwrap();
-    let second = update(r#"[{"op":"add","path":"/Tags","value":[]}]"#).send().await.unwrap_err();
+    let first = update(r#"[{"op":"add","path":"/Tags","value":[]}]"#)
+        .send()
+        .await
+        .unwrap();
+    let second = update(r#"[{"op":"add","path":"/Tags","value":[]}]"#)
+        .send()
+        .await
+        .unwrap_err();
     let token = first.progress_event.unwrap().request_token.unwrap();
-    let cancelled = client.cancel_resource_request().request_token(&token).send().await.unwrap();
-    let third = update(r#"[{"op":"add","path":"/Tags","value":[]}]"#).send().await;
+    let cancelled = client
+        .cancel_resource_request()
+        .request_token(&token)
+        .send()
+        .await
+        .unwrap();
+    let third = update(r#"[{"op":"add","path":"/Tags","value":[]}]"#)
+        .send()
+        .await;
 
     assert_eq!(second.code(), Some("ConcurrentOperationException"));
     assert_eq!(
@@ -245,8 +284,14 @@ async fn second_request_on_busy_resource_is_rejected() {
         Some(&OperationStatus::CancelComplete)
     );
     assert!(third.is_ok(), "resource is free after cancel: {third:?}");
-    let stored = emulator.state().find_resource(ACCOUNT, REGION, VPC, &vpc_id).unwrap();
-    assert!(stored.get("Tags").is_none(), "cancelled update changed nothing");
+    let stored = emulator
+        .state()
+        .find_resource(ACCOUNT, REGION, VPC, &vpc_id)
+        .unwrap();
+    assert!(
+        stored.get("Tags").is_none(),
+        "cancelled update changed nothing"
+    );
 }
 
 #[tokio::test]
@@ -255,7 +300,10 @@ async fn list_pages_over_many_resources() {
     let client = admin_cloud_control(&emulator);
     for index in 0..25 {
         let vpc = json!({"VpcId": format!("vpc-{index:04}"), "CidrBlock": "10.0.0.0/16"});
-        emulator.state().insert_resource(ACCOUNT, REGION, VPC, vpc).unwrap();
+        emulator
+            .state()
+            .insert_resource(ACCOUNT, REGION, VPC, vpc)
+            .unwrap();
     }
 
     let mut identifiers = Vec::new();
@@ -297,8 +345,12 @@ async fn child_list_needs_parent_model() {
     let other = json!({"Id": "dev/ng-2", "ClusterName": "dev", "NodegroupName": "ng-2",
         "NodeRole": "arn:aws:iam::123456789012:role/node", "Subnets": ["subnet-1"]});
     let state = emulator.state();
-    state.insert_resource(ACCOUNT, REGION, "AWS::EKS::Nodegroup", nodegroup).unwrap();
-    state.insert_resource(ACCOUNT, REGION, "AWS::EKS::Nodegroup", other).unwrap();
+    state
+        .insert_resource(ACCOUNT, REGION, "AWS::EKS::Nodegroup", nodegroup)
+        .unwrap();
+    state
+        .insert_resource(ACCOUNT, REGION, "AWS::EKS::Nodegroup", other)
+        .unwrap();
 
     let without = client
         .list_resources()
@@ -317,7 +369,10 @@ async fn child_list_needs_parent_model() {
     assert_eq!(without.code(), Some("InvalidRequestException"));
     assert!(without.message().unwrap().contains("ClusterName"));
     assert_eq!(with.resource_descriptions().len(), 1);
-    assert_eq!(with.resource_descriptions()[0].identifier(), Some("prod/ng-1"));
+    assert_eq!(
+        with.resource_descriptions()[0].identifier(),
+        Some("prod/ng-1")
+    );
 }
 
 #[tokio::test]
@@ -330,8 +385,18 @@ async fn injected_throttling_is_synchronous() {
     let emulator = common::start(config).await;
     let client = admin_cloud_control(&emulator);
 
-    let throttled = client.get_resource().type_name(VPC).identifier("vpc-1").send().await;
-    let next = client.get_resource().type_name(VPC).identifier("vpc-1").send().await;
+    let throttled = client
+        .get_resource()
+        .type_name(VPC)
+        .identifier("vpc-1")
+        .send()
+        .await;
+    let next = client
+        .get_resource()
+        .type_name(VPC)
+        .identifier("vpc-1")
+        .send()
+        .await;
 
     assert_eq!(throttled.unwrap_err().code(), Some("ThrottlingException"));
     assert_eq!(next.unwrap_err().code(), Some("ResourceNotFoundException"));
@@ -359,12 +424,23 @@ async fn injected_failure_can_leave_resource() {
         .send()
         .await
         .unwrap();
-    let event = wait_for(&client, output.progress_event.unwrap().request_token().unwrap()).await;
+    let event = wait_for(
+        &client,
+        output.progress_event.unwrap().request_token().unwrap(),
+    )
+    .await;
 
     assert_eq!(event.operation_status(), Some(&OperationStatus::Failed));
-    assert_eq!(event.error_code(), Some(&HandlerErrorCode::ServiceInternalError));
-    let identifier = event.identifier().expect("identifier of the leftover resource");
-    let leftover = emulator.state().find_resource(ACCOUNT, REGION, VPC, identifier);
+    assert_eq!(
+        event.error_code(),
+        Some(&HandlerErrorCode::ServiceInternalError)
+    );
+    let identifier = event
+        .identifier()
+        .expect("identifier of the leftover resource");
+    let leftover = emulator
+        .state()
+        .find_resource(ACCOUNT, REGION, VPC, identifier);
     assert!(leftover.is_some());
 }
 
@@ -385,11 +461,18 @@ async fn injected_failure_changes_nothing() {
         .send()
         .await
         .unwrap();
-    let event = wait_for(&client, output.progress_event.unwrap().request_token().unwrap()).await;
+    let event = wait_for(
+        &client,
+        output.progress_event.unwrap().request_token().unwrap(),
+    )
+    .await;
     let retry = common::create(&client, VPC, r#"{"CidrBlock":"10.0.0.0/16"}"#).await;
 
     assert_eq!(event.error_code(), Some(&HandlerErrorCode::Throttling));
-    assert_eq!(emulator.state().list_identifiers(ACCOUNT, REGION, VPC), vec![retry]);
+    assert_eq!(
+        emulator.state().list_identifiers(ACCOUNT, REGION, VPC),
+        vec![retry]
+    );
 }
 
 #[tokio::test]
@@ -443,8 +526,18 @@ async fn wrong_secret_is_invalid_signature() {
         common::credentials("AKIANOBODY0000000000", "bad", None),
     );
 
-    let bad_secret = client.list_resources().type_name(VPC).send().await.unwrap_err();
-    let bad_key = unknown.list_resources().type_name(VPC).send().await.unwrap_err();
+    let bad_secret = client
+        .list_resources()
+        .type_name(VPC)
+        .send()
+        .await
+        .unwrap_err();
+    let bad_key = unknown
+        .list_resources()
+        .type_name(VPC)
+        .send()
+        .await
+        .unwrap_err();
 
     assert_eq!(bad_secret.code(), Some("InvalidSignatureException"));
     assert_eq!(bad_key.code(), Some("UnrecognizedClientException"));

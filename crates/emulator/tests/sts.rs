@@ -70,7 +70,11 @@ async fn expired_session_token_is_rejected() {
     let emulator = common::start(config).await;
     let sts = sts_client(
         &emulator,
-        credentials("ASIAEXPIRED000000001", "expired-secret", Some("expired-token")),
+        credentials(
+            "ASIAEXPIRED000000001",
+            "expired-secret",
+            Some("expired-token"),
+        ),
     );
 
     let error = sts.get_caller_identity().send().await.unwrap_err();
@@ -85,15 +89,27 @@ async fn wrong_session_token_is_invalid() {
     let emulator = common::start(EmulatorConfig::default().with_session(session)).await;
     let wrong = sts_client(
         &emulator,
-        credentials("ASIAEXPIRED000000001", "expired-secret", Some("other-token")),
+        credentials(
+            "ASIAEXPIRED000000001",
+            "expired-secret",
+            Some("other-token"),
+        ),
     );
     let right = sts_client(
         &emulator,
-        credentials("ASIAEXPIRED000000001", "expired-secret", Some("expired-token")),
+        credentials(
+            "ASIAEXPIRED000000001",
+            "expired-secret",
+            Some("expired-token"),
+        ),
     );
 
     let error = wrong.get_caller_identity().send().await.unwrap_err();
-    let identity = right.get_caller_identity().send().await.expect("valid session");
+    let identity = right
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("valid session");
 
     assert_eq!(error.code(), Some("InvalidClientTokenId"));
     assert_eq!(identity.account(), Some("123456789012"));
@@ -188,7 +204,11 @@ async fn assumed_role_credentials_work() {
             Some(issued.session_token()),
         ),
     );
-    let identity = assumed.get_caller_identity().send().await.expect("identity");
+    let identity = assumed
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("identity");
 
     assert!(issued.access_key_id().starts_with("ASIA"));
     assert!((890..=900).contains(&lifetime), "lifetime {lifetime}");

@@ -50,7 +50,9 @@ pub(super) fn list(state: &mut State, ctx: &CallContext, input: &Value) -> Resul
     let max_results = page_size(input, 100)?;
     let filter = json_document(input, "ResourceModel")?.unwrap_or_else(|| json!({}));
     let Value::Object(filter) = filter else {
-        return Err(ApiError::invalid_request("ResourceModel must be a JSON object"));
+        return Err(ApiError::invalid_request(
+            "ResourceModel must be a JSON object",
+        ));
     };
 
     let handler_schema = schema
@@ -70,7 +72,11 @@ pub(super) fn list(state: &mut State, ctx: &CallContext, input: &Value) -> Resul
     let mut matching = state
         .resources
         .list(&ctx.principal.account, &ctx.region, type_name)
-        .filter(|(_, model)| filter.iter().all(|(name, value)| model.get(name) == Some(value)))
+        .filter(|(_, model)| {
+            filter
+                .iter()
+                .all(|(name, value)| model.get(name) == Some(value))
+        })
         .filter(|(identifier, _)| after.as_deref().is_none_or(|after| *identifier > after));
 
     let page: Vec<(&str, &Value)> = matching.by_ref().take(max_results).collect();
@@ -103,7 +109,13 @@ fn list_filter(
         schema
             .get("required")
             .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_str).map(String::from).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let has_all = |required: &[String]| required.iter().all(|name| model.contains_key(name));

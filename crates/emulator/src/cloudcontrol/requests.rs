@@ -21,7 +21,7 @@ use crate::progress::{Operation, OperationStatus, ProgressEvent, epoch_seconds_n
 use crate::state::State;
 use crate::store::{ResourceKey, read_view};
 
-/// What a request does to the stored resources when it completes.
+/// The change a request makes to the stored resources when it completes.
 #[derive(Clone, Debug)]
 pub(crate) enum Change {
     /// Store this complete model under the request's key.
@@ -111,7 +111,10 @@ impl RequestBook {
 
     /// Lists every request in acceptance order, for the test handle.
     pub(crate) fn list_all(&self) -> Vec<&ResourceRequest> {
-        self.order.iter().filter_map(|t| self.requests.get(t)).collect()
+        self.order
+            .iter()
+            .filter_map(|t| self.requests.get(t))
+            .collect()
     }
 }
 
@@ -174,7 +177,12 @@ fn complete(state: &mut State, request: &ResourceRequest) -> ProgressEvent {
         Err(error) => return fail(event, "InternalFailure", error.to_string()),
     };
     let injected = request.injected.clone();
-    let not_found = || format!("{} with identifier {} not found", key.type_name, key.identifier);
+    let not_found = || {
+        format!(
+            "{} with identifier {} not found",
+            key.type_name, key.identifier
+        )
+    };
 
     match &request.change {
         Change::Create { model } => {
@@ -221,7 +229,11 @@ fn complete(state: &mut State, request: &ResourceRequest) -> ProgressEvent {
 }
 
 /// GetResourceRequestStatus.
-pub(crate) fn get_status(state: &mut State, ctx: &CallContext, input: &Value) -> Result<Value, ApiError> {
+pub(crate) fn get_status(
+    state: &mut State,
+    ctx: &CallContext,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let token = required_str(input, "RequestToken")?;
     let request = state
         .requests
@@ -231,7 +243,11 @@ pub(crate) fn get_status(state: &mut State, ctx: &CallContext, input: &Value) ->
 }
 
 /// CancelResourceRequest: only PENDING and IN_PROGRESS requests can be cancelled.
-pub(crate) fn cancel(state: &mut State, ctx: &CallContext, input: &Value) -> Result<Value, ApiError> {
+pub(crate) fn cancel(
+    state: &mut State,
+    ctx: &CallContext,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let token = required_str(input, "RequestToken")?;
     let request = state
         .requests
@@ -261,7 +277,13 @@ pub(crate) fn list(state: &mut State, ctx: &CallContext, input: &Value) -> Resul
         filter
             .and_then(|f| f.get(name))
             .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_str).map(String::from).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let operations = wanted("Operations");
@@ -278,9 +300,14 @@ pub(crate) fn list(state: &mut State, ctx: &CallContext, input: &Value) -> Resul
         .rev()
         .filter_map(|token| book.requests.get(token))
         .filter(|r| r.account == ctx.principal.account && r.region == ctx.region)
-        .filter(|r| operations.is_empty() || operations.iter().any(|o| o == r.event.operation.as_str()))
         .filter(|r| {
-            statuses.is_empty() || statuses.iter().any(|s| s == r.event.operation_status.as_str())
+            operations.is_empty() || operations.iter().any(|o| o == r.event.operation.as_str())
+        })
+        .filter(|r| {
+            statuses.is_empty()
+                || statuses
+                    .iter()
+                    .any(|s| s == r.event.operation_status.as_str())
         })
         .collect();
 
@@ -310,7 +337,7 @@ fn decode_offset(token: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::invalid_request(format!("NextToken {token:?} is invalid")))
 }
 
-/// The event for a newly accepted request.
+/// Builds the IN_PROGRESS event of a newly accepted request.
 pub(crate) fn new_event(
     type_name: &str,
     identifier: Option<String>,

@@ -34,7 +34,10 @@ pub(super) fn schema_with_handler(
         .get(type_name)
         .map_err(|_| ApiError::type_not_found(type_name))?;
     // An unknown region is not an error here: the bundle may lag behind new regions.
-    if matches!(state.registry.is_available(type_name, &ctx.region), Ok(false)) {
+    if matches!(
+        state.registry.is_available(type_name, &ctx.region),
+        Ok(false)
+    ) {
         return Err(ApiError::type_not_found(type_name));
     }
     if schema.handlers.get(handler).is_none() {
@@ -52,9 +55,9 @@ pub(super) fn canonical_identifier(
     let parts = schema
         .parse_identifier(identifier)
         .map_err(|error| ApiError::invalid_request(error.to_string()))?;
-    schema
-        .identifier_of(&Value::Object(parts))
-        .ok_or_else(|| ApiError::invalid_request(format!("identifier {identifier:?} is incomplete")))
+    schema.identifier_of(&Value::Object(parts)).ok_or_else(|| {
+        ApiError::invalid_request(format!("identifier {identifier:?} is incomplete"))
+    })
 }
 
 fn resource_key(ctx: &CallContext, type_name: &str, identifier: &str) -> ResourceKey {
@@ -110,8 +113,13 @@ fn accept(
     if !state.faults.hangs(&request.event.type_name, operation) {
         request.due = Some(Instant::now() + state.request_delay);
     }
-    if matches!(request.change, Change::Create { .. } | Change::Update { .. } | Change::Delete) {
-        request.injected = state.faults.failure_for(&request.event.type_name, operation);
+    if matches!(
+        request.change,
+        Change::Create { .. } | Change::Update { .. } | Change::Delete
+    ) {
+        request.injected = state
+            .faults
+            .failure_for(&request.event.type_name, operation);
     }
     tracing::info!(
         account = %ctx.principal.account,
@@ -128,7 +136,11 @@ fn accept(
 }
 
 /// CreateResource.
-pub(super) fn create(state: &mut State, ctx: &CallContext, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn create(
+    state: &mut State,
+    ctx: &CallContext,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let type_name = required_str(input, "TypeName")?;
     let desired_text = required_str(input, "DesiredState")?;
     let client_token = optional_str(input, "ClientToken");
@@ -140,7 +152,9 @@ pub(super) fn create(state: &mut State, ctx: &CallContext, input: &Value) -> Res
     }
     let desired = json_document(input, "DesiredState")?.unwrap_or(Value::Null);
     if !desired.is_object() {
-        return Err(ApiError::invalid_request("DesiredState must be a JSON object"));
+        return Err(ApiError::invalid_request(
+            "DesiredState must be a JSON object",
+        ));
     }
 
     let (identifier, change) = match creation_problem(&schema, &desired) {
@@ -173,7 +187,9 @@ pub(super) fn create(state: &mut State, ctx: &CallContext, input: &Value) -> Res
         }
     };
 
-    let key = identifier.as_deref().map(|id| resource_key(ctx, type_name, id));
+    let key = identifier
+        .as_deref()
+        .map(|id| resource_key(ctx, type_name, id));
     if let Some(key) = &key {
         ensure_not_busy(state, key)?;
     }
@@ -223,7 +239,11 @@ fn validation_message(schema: &ResourceSchema, model: &Value) -> Option<String> 
 }
 
 /// UpdateResource.
-pub(super) fn update(state: &mut State, ctx: &CallContext, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn update(
+    state: &mut State,
+    ctx: &CallContext,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let type_name = required_str(input, "TypeName")?;
     let identifier = required_str(input, "Identifier")?;
     let patch_text = required_str(input, "PatchDocument")?;
@@ -246,7 +266,7 @@ pub(super) fn update(state: &mut State, ctx: &CallContext, input: &Value) -> Res
     })?;
     check_patch_paths(&schema, &patch)?;
 
-    // The patch is tried now so that the request can fail with the reason; it is applied
+    // The patch is tried now so that the request can fail with the reason. It is applied
     // again to the stored model when the request completes.
     let change = match patched_model(&schema, &current, &patch) {
         Ok(_) => Change::Update { patch },
@@ -349,7 +369,11 @@ fn patched_model(
 }
 
 /// DeleteResource.
-pub(super) fn delete(state: &mut State, ctx: &CallContext, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn delete(
+    state: &mut State,
+    ctx: &CallContext,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let type_name = required_str(input, "TypeName")?;
     let identifier = required_str(input, "Identifier")?;
     let client_token = optional_str(input, "ClientToken");

@@ -87,7 +87,11 @@ pub async fn wait_for(client: &aws_sdk_cloudcontrol::Client, request_token: &str
         let event = output.progress_event.expect("event present");
         let terminal = matches!(
             event.operation_status(),
-            Some(OperationStatus::Success | OperationStatus::Failed | OperationStatus::CancelComplete)
+            Some(
+                OperationStatus::Success
+                    | OperationStatus::Failed
+                    | OperationStatus::CancelComplete
+            )
         );
         if terminal {
             return event;
