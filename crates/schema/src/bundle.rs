@@ -108,6 +108,23 @@ impl Registry {
         &self.summaries
     }
 
+    /// Finds the types whose name or description contains the text, ignoring case. Types
+    /// matched by name come first, then those matched only by description, each group in
+    /// name order.
+    pub fn search(&self, text: &str) -> Vec<&TypeSummary> {
+        let needle = text.to_lowercase();
+        let (mut by_name, by_description): (Vec<&TypeSummary>, Vec<&TypeSummary>) = self
+            .summaries
+            .iter()
+            .filter(|summary| {
+                summary.type_name.to_lowercase().contains(&needle)
+                    || summary.description.to_lowercase().contains(&needle)
+            })
+            .partition(|summary| summary.type_name.to_lowercase().contains(&needle));
+        by_name.extend(by_description);
+        by_name
+    }
+
     pub fn contains(&self, type_name: &str) -> bool {
         self.entries.contains_key(&entry_name(type_name))
     }
@@ -218,6 +235,36 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("AWS::EC2::Vpc"), "{message}");
         assert!(message.contains("--search Vpc"), "{message}");
+    }
+
+    #[test]
+    fn search_puts_name_matches_first() {
+        let results = Registry::bundled().search("vpc");
+        let first_description_only = results
+            .iter()
+            .position(|summary| !summary.type_name.to_lowercase().contains("vpc"))
+            .expect("some type mentions VPCs only in its description");
+        assert!(first_description_only > 0);
+        assert!(
+            results[first_description_only..]
+                .iter()
+                .all(|summary| !summary.type_name.to_lowercase().contains("vpc"))
+        );
+        let names: Vec<&str> = results.iter().map(|s| s.type_name.as_str()).collect();
+        assert!(names[..first_description_only].contains(&"AWS::EC2::VPC"));
+    }
+
+    #[test]
+    fn search_ignores_case() {
+        let lower = Registry::bundled().search("s3::bucket");
+        let upper = Registry::bundled().search("S3::BUCKET");
+        assert_eq!(lower.len(), upper.len());
+        assert!(lower.iter().any(|s| s.type_name == "AWS::S3::Bucket"));
+        assert!(
+            Registry::bundled()
+                .search("no type has this text")
+                .is_empty()
+        );
     }
 
     #[test]
