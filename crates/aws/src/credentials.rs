@@ -36,14 +36,16 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::config::{Region, retry::RetryConfig, timeout::TimeoutConfig};
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::cloudcontrol::CloudControl;
 pub use error::{CredentialError, CredentialResult};
-pub(crate) use error::{FailureContext, Redactor, credential_failure, from_auth_code};
+pub(crate) use error::{
+    FailureContext, Redactor, credential_failure, display_chain, from_auth_code,
+};
 
 /// The decrypted value of an "AWS Credential" secret.
 ///
@@ -279,7 +281,7 @@ impl AwsSession {
             }
             _ => CredentialError::Sts {
                 code: "ClientError".to_owned(),
-                message: ctx.redactor.scrub(&DisplayErrorContext(error).to_string()),
+                message: ctx.redactor.scrub(&error::display_chain(error)),
             },
         }
     }
@@ -317,7 +319,7 @@ pub async fn credentials_from_profile(profile: &str) -> CredentialResult<AwsCred
     let credentials = provider
         .provide_credentials()
         .await
-        .map_err(|e| profile_error(DisplayErrorContext(&e).to_string()))?;
+        .map_err(|e| profile_error(error::display_chain(&e)))?;
     Ok(AwsCredentialSecret {
         access_key_id: Some(credentials.access_key_id().to_owned()),
         secret_access_key: Some(credentials.secret_access_key().to_owned()),

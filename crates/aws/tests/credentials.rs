@@ -111,7 +111,10 @@ async fn assumed_credentials_are_cached() {
     assert!(found.is_none());
     let calls = emulator.state().calls();
     let assume_calls = calls.iter().filter(|c| c.operation == "AssumeRole").count();
-    assert_eq!(assume_calls, 1, "one AssumeRole serves every client of a session");
+    assert_eq!(
+        assume_calls, 1,
+        "one AssumeRole serves every client of a session"
+    );
 }
 
 #[tokio::test]
@@ -154,7 +157,10 @@ async fn assume_role_denied_reaches_cloud_control() {
 
     assert_eq!(error.kind(), ErrorKind::Credentials);
     let message = error.to_string();
-    assert!(message.contains("access denied when assuming role"), "{message}");
+    assert!(
+        message.contains("access denied when assuming role"),
+        "{message}"
+    );
     assert!(!message.contains("cnpy_ws_wrong_token"), "{message}");
 }
 
@@ -171,7 +177,10 @@ async fn expired_session_token_is_classified() {
 
     let error = caller_identity_error(&secret, WORKSPACE_TOKEN).await;
 
-    assert!(matches!(error, CredentialError::ExpiredToken { .. }), "{error:?}");
+    assert!(
+        matches!(error, CredentialError::ExpiredToken { .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("expired"), "{error}");
 }
 
@@ -188,7 +197,10 @@ async fn expired_source_keys_fail_assume_role() {
 
     let error = caller_identity_error(&secret, WORKSPACE_TOKEN).await;
 
-    assert!(matches!(error, CredentialError::ExpiredToken { .. }), "{error:?}");
+    assert!(
+        matches!(error, CredentialError::ExpiredToken { .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -201,7 +213,10 @@ async fn unknown_access_key_is_classified() {
 
     let error = caller_identity_error(&secret, WORKSPACE_TOKEN).await;
 
-    assert!(matches!(error, CredentialError::UnknownAccessKey { .. }), "{error:?}");
+    assert!(
+        matches!(error, CredentialError::UnknownAccessKey { .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("AKIA…"), "{error}");
 }
 
@@ -215,7 +230,10 @@ async fn bad_secret_key_is_classified() {
 
     let error = caller_identity_error(&secret, WORKSPACE_TOKEN).await;
 
-    assert!(matches!(error, CredentialError::BadSecretKey { .. }), "{error:?}");
+    assert!(
+        matches!(error, CredentialError::BadSecretKey { .. }),
+        "{error:?}"
+    );
     assert!(!error.to_string().contains("not/the/right"), "{error}");
 }
 
@@ -260,7 +278,10 @@ async fn unreachable_endpoint_is_network_error() {
 
     let error = caller_identity_error(&secret, WORKSPACE_TOKEN).await;
 
-    let CredentialError::Network { endpoint: named, .. } = &error else {
+    let CredentialError::Network {
+        endpoint: named, ..
+    } = &error
+    else {
         panic!("expected Network, got {error:?}");
     };
     assert_eq!(named, &endpoint);
@@ -278,7 +299,10 @@ async fn session_name_with_token_is_rejected() {
         .await
         .unwrap_err();
 
-    assert!(matches!(error, CredentialError::SessionNameContainsToken), "{error:?}");
+    assert!(
+        matches!(error, CredentialError::SessionNameContainsToken),
+        "{error:?}"
+    );
     assert_no_secret(&format!("{error} {error:?}"));
 }
 
@@ -297,5 +321,8 @@ async fn admin_keys_are_not_in_debug_output() {
     let printed = format!("{secret:?} {session:?} {:?}", session.cloud_control());
     assert_no_secret(&printed);
     assert!(!printed.contains(DEFAULT_ADMIN_ACCESS_KEY_ID), "{printed}");
-    assert!(!printed.contains(DEFAULT_ADMIN_SECRET_ACCESS_KEY), "{printed}");
+    assert!(
+        !printed.contains(DEFAULT_ADMIN_SECRET_ACCESS_KEY),
+        "{printed}"
+    );
 }

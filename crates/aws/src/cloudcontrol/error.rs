@@ -9,9 +9,11 @@
 use std::error::Error as StdError;
 
 use aws_sdk_cloudcontrol::config::http::HttpResponse;
-use aws_sdk_cloudcontrol::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudcontrol::error::{ProvideErrorMetadata, SdkError};
 
-use crate::credentials::{CredentialError, FailureContext, credential_failure, from_auth_code};
+use crate::credentials::{
+    CredentialError, FailureContext, credential_failure, display_chain, from_auth_code,
+};
 
 /// What kind of failure a [`CloudControlError`] is; what the engine matches on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -206,9 +208,7 @@ impl CallContext {
     }
 
     fn describe(&self, error: &(dyn StdError + 'static)) -> String {
-        self.failure
-            .redactor
-            .scrub(&DisplayErrorContext(error).to_string())
+        self.failure.redactor.scrub(&display_chain(error))
     }
 }
 

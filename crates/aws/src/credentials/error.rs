@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sts::config::http::HttpResponse;
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 
 /// A failure to build or use AWS credentials.
@@ -208,29 +208,43 @@ pub(crate) fn credential_failure(
     error: &(dyn StdError + 'static),
     ctx: &FailureContext,
 ) -> Option<CredentialError> {
-    let mut assume_role: Option<&SdkError<AssumeRoleError, HttpResponse>> = None;
-    let mut provider: Option<&CredentialsError> = None;
+    // The outermost AssumeRole error and the innermost provider error, with their
+    // depths in the chain.
+    let mut assume_role: Option<(usize, &SdkError<AssumeRoleError, HttpResponse>)> = None;
+    let mut provider: Option<(usize, &CredentialsError)> = None;
 
     let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    let mut depth = 0;
     while let Some(level) = current {
         if assume_role.is_none() {
-            assume_role = level.downcast_ref();
+            assume_role = level.downcast_ref().map(|e| (depth, e));
         }
-        if provider.is_none() {
-            provider = level.downcast_ref();
+        if let Some(found) = level.downcast_ref() {
+            provider = Some((depth, found));
         }
         current = level.source();
+        depth += 1;
     }
 
-    // A service answer or a transport failure of AssumeRole is the most specific cause.
-    if let Some(sdk_error) = assume_role
+    // A provider error below the AssumeRole error means that the source identity could
+    // not be loaded, and the SDK then reports the AssumeRole call as a dispatch failure.
+    // Otherwise the AssumeRole answer (or its transport failure) is the cause.
+    let source_failed = match (assume_role, provider) {
+        (Some((role_depth, _)), Some((provider_depth, _))) => provider_depth > role_depth,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    if let Some((_, sdk_error)) = assume_role
+        && !source_failed
         && let Some(classified) = classify_assume_role(sdk_error, ctx)
     {
         return Some(classified);
     }
 
-    match provider? {
-        CredentialsError::CredentialsNotLoaded(_) => Some(no_source_identity(error, ctx)),
+    // The only providers that can fail are canopy's own identity and AssumeRole, so a
+    // provider error that is not an AssumeRole answer concerns the source identity.
+    let (_, provider_error) = provider?;
+    match provider_error {
         CredentialsError::ProviderTimedOut(timeout) => Some(CredentialError::Network {
             endpoint: ctx.sts_endpoint.clone(),
             detail: format!(
@@ -238,10 +252,7 @@ pub(crate) fn credential_failure(
                 timeout.timeout_duration().as_secs()
             ),
         }),
-        _ => Some(CredentialError::Sts {
-            code: "CredentialsProviderError".to_owned(),
-            message: ctx.redactor.scrub(&DisplayErrorContext(error).to_string()),
-        }),
+        _ => Some(no_source_identity(provider_error, ctx)),
     }
 }
 
@@ -286,7 +297,7 @@ fn no_source_identity(error: &(dyn StdError + 'static), ctx: &FailureContext) ->
     CredentialError::NoSourceIdentity {
         role_arn: ctx.role_arn.clone().unwrap_or_default(),
         source_label,
-        detail: ctx.redactor.scrub(&DisplayErrorContext(error).to_string()),
+        detail: ctx.redactor.scrub(&display_chain(error)),
     }
 }
 
@@ -298,8 +309,24 @@ pub(crate) fn network_error(
 ) -> CredentialError {
     CredentialError::Network {
         endpoint: endpoint.to_owned(),
-        detail: redactor.scrub(&DisplayErrorContext(error).to_string()),
+        detail: redactor.scrub(&display_chain(error)),
     }
+}
+
+/// Joins the messages of an error and its sources with ": ", skipping repeats.
+///
+/// Unlike the SDK's `DisplayErrorContext`, this leaves out the `Debug` dump.
+pub(crate) fn display_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(level) = current {
+        let message = level.to_string();
+        if !message.is_empty() && parts.last() != Some(&message) {
+            parts.push(message);
+        }
+        current = level.source();
+    }
+    parts.join(": ")
 }
 
 /// Returns the first four characters of an access key id, which tell a long-term key
