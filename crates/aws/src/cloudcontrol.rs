@@ -1,9 +1,9 @@
 //! A thin typed client for the AWS Cloud Control API.
 //!
 //! Every resource operation canopy runs (create, update, delete, read, list) is one
-//! call here. The client validates arguments that AWS would reject anyway (a desired
+//! call here. The client rejects arguments that AWS would reject anyway: a desired
 //! state that is not an object, a patch that is not an RFC 6902 array, a malformed
-//! client token), converts the SDK's string-typed documents to JSON, and classifies
+//! client token. It converts the SDK's string-typed documents to JSON and classifies
 //! failures into [`ErrorKind`]s the engine can act on. Each call runs in a
 //! `cloudcontrol.call` tracing span with `type_name`, `identifier` and
 //! `request_token` fields, recorded as soon as they are known.
@@ -15,7 +15,8 @@
 //! (`ThrottlingException`), transient errors (HTTP 5xx, timeouts, I/O failures). A retry
 //! resends the same serialized request, so it carries the same `ClientToken`, and Cloud
 //! Control returns the original request instead of starting a second one. The standard
-//! strategy also keeps a retry quota per client, which stops retries when most calls fail.
+//! strategy also keeps a retry quota, a token bucket that stops retries when most calls
+//! fail.
 //! When the retries run out, the error has kind [`ErrorKind::Throttling`] or
 //! [`ErrorKind::Network`]; sending the call again with the same client token is then
 //! safe within the token's 36 hours.
@@ -24,8 +25,12 @@
 //! is not retried here: sending it again needs a new client token, and first a check
 //! that the failed request left nothing behind, which is the engine's decision.
 //!
-//! NOTE: the SDK does not retry `ConcurrentOperationException`; it is returned with
-//! kind [`ErrorKind::ConcurrentOperation`] for the caller to wait on the other request.
+//! The SDK does not retry `ConcurrentOperationException`. It is returned with kind
+//! [`ErrorKind::ConcurrentOperation`] for the caller to wait for the other request.
+//!
+//! NOTE: the SDK (aws-sdk-cloudcontrol 1.120) shares one retry quota among all clients of
+//! a region in the process, so heavy throttling in one workspace also shortens the
+//! retries of the others in that region.
 
 mod error;
 mod types;
@@ -49,9 +54,9 @@ pub use wait::WaitOutcome;
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Base of the exponential backoff between attempts of one call.
 pub const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
-/// Longest backoff between attempts of one call.
+/// Maximum backoff between attempts of one call.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
-/// The most resources ListResources returns in one page.
+/// Maximum number of resources ListResources returns in one page.
 pub const MAX_LIST_RESULTS: i32 = 100;
 
 /// A Cloud Control client bound to one [`crate::AwsSession`].
@@ -341,8 +346,11 @@ impl CloudControl {
         deadline: tokio::time::Instant,
         on_event: impl FnMut(&ProgressEvent),
     ) -> CloudControlResult<WaitOutcome> {
+        let span = tracing::info_span!("cloudcontrol.wait", request_token);
         let fetch = || self.get_resource_request_status(request_token);
-        wait::poll_until_terminal(request_token, fetch, deadline, on_event).await
+        wait::poll_until_terminal(request_token, fetch, deadline, on_event)
+            .instrument(span)
+            .await
     }
 }
 
@@ -386,7 +394,11 @@ fn record_event(
     if let Some(identifier) = &event.identifier {
         span.record("identifier", identifier.as_str());
     }
-    tracing::debug!(status = ?event.status, error_code = ?event.error_code, "resource request event");
+    tracing::debug!(
+        status = ?event.status,
+        error_code = ?event.error_code,
+        "resource request event"
+    );
     Ok(event)
 }
 

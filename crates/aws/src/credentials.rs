@@ -1,6 +1,6 @@
 //! AWS credentials: from the decrypted "AWS Credential" secret to an SDK configuration.
 //!
-//! A secret holds static keys, temporary keys (with a session token), or a role to
+//! A secret contains static keys, temporary keys (with a session token), or a role to
 //! assume. For AssumeRole, the source identity is the secret's keys when it has them,
 //! and canopy's own identity ([`OwnIdentity`]) when it does not; the call always sends
 //! `sts:ExternalId` set to the workspace token, which the customer's role trust policy
@@ -89,7 +89,7 @@ pub struct OwnIdentity {
     pub profile: Option<String>,
 }
 
-/// The account and principal that AWS sees for a session.
+/// The account and principal that AWS authenticates a session as.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallerIdentity {
     pub account: String,
@@ -127,9 +127,9 @@ impl fmt::Debug for AwsSession {
 ///
 /// # Errors
 /// Returns a validation variant of [`CredentialError`] for a missing or malformed
-/// field, a role value that is not a role ARN, a non-http(s) endpoint, an invalid
-/// region, or a session name that contains the workspace token or breaks the AWS
-/// rules. No network call is made: failures of the credentials themselves surface from
+/// field, a role value that is not a role ARN, a non-http(s) endpoint or an invalid
+/// region. A session name that contains the workspace token or breaks the AWS rules
+/// is rejected too. No network call is made: failures of the credentials themselves surface from
 /// the first call, such as [`AwsSession::caller_identity`].
 pub async fn connect(
     secret: &AwsCredentialSecret,
@@ -329,8 +329,8 @@ pub async fn credentials_from_profile(profile: &str) -> CredentialResult<AwsCred
     })
 }
 
-/// The retry policy shared by STS and Cloud Control calls; see the `cloudcontrol`
-/// module documentation.
+/// Builds the retry policy shared by STS and Cloud Control calls, which the
+/// `cloudcontrol` module documentation describes.
 fn retry_config() -> RetryConfig {
     RetryConfig::standard()
         .with_max_attempts(crate::cloudcontrol::MAX_ATTEMPTS)

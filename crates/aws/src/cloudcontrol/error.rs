@@ -15,7 +15,7 @@ use crate::credentials::{
     CredentialError, FailureContext, credential_failure, display_chain, from_auth_code,
 };
 
-/// What kind of failure a [`CloudControlError`] is; what the engine matches on.
+/// The cause of a [`CloudControlError`], which the engine matches on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// Rate exceeded, after the SDK's own retries ran out.
@@ -40,7 +40,7 @@ pub enum ErrorKind {
     AccessDenied,
     /// The credentials are expired or invalid, or could not be obtained.
     Credentials,
-    /// The endpoint could not be reached or did not answer in time.
+    /// The endpoint could not be reached or did not respond in time.
     Network,
     /// Any other failure reported by the service, or an unreadable response.
     Service,

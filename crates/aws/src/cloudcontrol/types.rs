@@ -145,8 +145,8 @@ impl HandlerErrorCode {
     /// True for the codes that the CloudFormation handler contract calls retriable:
     /// Throttling, NetworkFailure, ServiceInternalError and ResourceConflict.
     ///
-    /// A retry after a FAILED request is a new request with a new client token; the
-    /// caller first checks that the failed request left nothing behind.
+    /// A retry after a FAILED request is a new request with a new client token. Before
+    /// sending it, the caller checks that the failed request left nothing behind.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,

@@ -25,7 +25,7 @@ pub enum WaitOutcome {
 
 /// Delay before the second poll.
 const FIRST_DELAY: Duration = Duration::from_secs(1);
-/// Longest delay between two polls, unless RetryAfter asks for more.
+/// Maximum delay between two polls, unless RetryAfter requests more.
 const MAX_DELAY: Duration = Duration::from_secs(20);
 /// Transient errors of the status call in a row before the wait gives up.
 const MAX_TRANSIENT_ERRORS: u32 = 10;
@@ -124,7 +124,7 @@ where
         }
 
         // The next poll would come after the deadline. Poll once more at the deadline,
-        // unless RetryAfter asks to wait past it.
+        // unless RetryAfter requests waiting past it.
         tokio::time::sleep_until(deadline).await;
         if retry_after_at > deadline {
             tracing::warn!(

@@ -4,7 +4,7 @@
 //! The SDK reports an authentication failure as an error code buried in a chain of
 //! wrapped errors, and the same failure has different codes under the query protocol
 //! (STS) and the JSON protocol (Cloud Control). This module turns both into one
-//! [`CredentialError`] variant per cause, each with a message that says what to fix.
+//! [`CredentialError`] variant per cause, each with a message that tells the user what to fix.
 //! Every message is built from values that are not secret, and any text that comes
 //! back from AWS passes through a [`Redactor`] first.
 
@@ -20,7 +20,7 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 /// A failure to build or use AWS credentials.
 ///
 /// No variant contains a secret access key, a session token or the workspace token
-/// used as `sts:ExternalId`: messages name the principal by its access key id prefix,
+/// used as `sts:ExternalId`. Messages name the principal by its access key id prefix,
 /// role ARN or profile, and text returned by AWS is scrubbed of those values.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
@@ -165,7 +165,7 @@ impl fmt::Debug for Redactor {
     }
 }
 
-/// What the classifier needs to know about a session to name the part that failed.
+/// The facts about a session that the classifier uses to name the part that failed.
 #[derive(Clone, Debug)]
 pub(crate) struct FailureContext {
     /// The identity that signs the first request: the secret's keys or canopy's own.
@@ -228,7 +228,7 @@ pub(crate) fn credential_failure(
 
     // A provider error below the AssumeRole error means that the source identity could
     // not be loaded, and the SDK then reports the AssumeRole call as a dispatch failure.
-    // Otherwise the AssumeRole answer (or its transport failure) is the cause.
+    // Otherwise the AssumeRole error response (or its transport failure) is the cause.
     let source_failed = match (assume_role, provider) {
         (Some((role_depth, _)), Some((provider_depth, _))) => provider_depth > role_depth,
         (Some(_), None) => false,
@@ -242,7 +242,8 @@ pub(crate) fn credential_failure(
     }
 
     // The only providers that can fail are canopy's own identity and AssumeRole, so a
-    // provider error that is not an AssumeRole answer concerns the source identity.
+    // provider error that is not an AssumeRole error response concerns the source
+    // identity.
     let (_, provider_error) = provider?;
     match provider_error {
         CredentialsError::ProviderTimedOut(timeout) => Some(CredentialError::Network {
