@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::resource::ResourceSchema;
 use crate::{Result, SchemaError};
@@ -24,7 +24,7 @@ pub struct Manifest {
 }
 
 /// A type's name, description and handler names, read without parsing its schema.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TypeSummary {
     pub type_name: String,

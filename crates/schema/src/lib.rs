@@ -18,13 +18,15 @@ mod path;
 mod regex_translate;
 mod resource;
 mod sample;
+mod tree;
 mod validate;
 
 pub use bundle::{Manifest, Registry, TypeSummary};
 pub use error::SchemaError;
-pub use path::{PropertyPath, Segment, format_pointer, parse_pointer};
+pub use path::{PathPart, PropertyPath, Segment, format_pointer, parse_pointer};
 pub use resource::{Handler, Handlers, Operation, ReplacementStrategy, ResourceSchema};
 pub use sample::sample_model;
+pub use tree::{PropertyNode, render_tree};
 pub use validate::ValidationIssue;
 
 /// Result alias for this crate.

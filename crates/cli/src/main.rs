@@ -1,0 +1,66 @@
+//! The `canopy` command: model, plan and apply AWS infrastructure through Cloud Control.
+//!
+//! Exit codes: 0 success; 1 error; 2 invalid arguments; 3 an apply ran but some action
+//! did not succeed; 4 a change set conflicts with HEAD; 5 qualifications fail.
+
+mod args;
+mod commands;
+mod demo;
+mod emulator;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::Cli;
+
+/// Exit code when an apply ran but some action did not succeed.
+pub const EXIT_ACTIONS_FAILED: u8 = 3;
+/// Exit code when a change set conflicts with HEAD.
+pub const EXIT_CONFLICT: u8 = 4;
+/// Exit code when qualifications fail and `--force` was not given.
+pub const EXIT_QUALIFICATIONS: u8 = 5;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit_code_of(&error))
+        }
+    }
+}
+
+fn exit_code_of(error: &anyhow::Error) -> u8 {
+    match error.downcast_ref::<canopy_engine::EngineError>() {
+        Some(canopy_engine::EngineError::Conflicts { .. }) => EXIT_CONFLICT,
+        Some(canopy_engine::EngineError::QualificationsFail { .. }) => EXIT_QUALIFICATIONS,
+        _ => 1,
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,aws_config=warn,aws_smithy_runtime=warn",
+        2 => "debug,hyper=info,aws_smithy_runtime=info",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CANOPY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
