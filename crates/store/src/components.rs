@@ -63,7 +63,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let head_components = sqlx::query(&format!(
-            "SELECT {COMPONENT_COLUMNS} FROM components WHERE change_set_id = ?"
+            "SELECT {COMPONENT_COLUMNS} FROM components WHERE change_set_id = ? AND deleted = 0"
         ))
         .bind(head.id.as_str())
         .fetch_all(&mut *tx)
@@ -222,8 +222,8 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a merged change set into HEAD in one transaction: upserts `merged`,
-    /// removes `removed`, bumps HEAD's revision and marks the change set applied.
+    /// Writes a merged change set into HEAD in one transaction: upserts `merged`, marks
+    /// `removed` deleted, bumps HEAD's revision and marks the change set applied.
     pub async fn merge_into_head(
         &self,
         change_set: &ChangeSet,
@@ -244,8 +244,10 @@ impl Store {
             row.deleted = false;
             insert_component(&mut tx, &row).await?;
         }
+        // A removed component stays in HEAD, marked deleted, until the action that
+        // deletes its resource succeeds: that action needs its links and region.
         for id in removed {
-            sqlx::query("DELETE FROM components WHERE change_set_id = ? AND id = ?")
+            sqlx::query("UPDATE components SET deleted = 1 WHERE change_set_id = ? AND id = ?")
                 .bind(head.id.as_str())
                 .bind(id.as_str())
                 .execute(&mut *tx)
