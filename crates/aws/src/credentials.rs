@@ -50,7 +50,8 @@ pub(crate) use error::{
 /// The decrypted value of an "AWS Credential" secret.
 ///
 /// Empty strings count as absent, because secret forms submit empty fields.
-/// `Debug` shows only the first four characters of the access key id.
+/// `Debug` shows only the first four characters of the access key id. `Serialize`
+/// writes every value in clear text, with AWS's field names, for encrypted storage only.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AwsCredentialSecret {

@@ -4,11 +4,12 @@ mod common;
 
 use std::time::Duration;
 
+use canopy_aws::HandlerErrorCode;
 use canopy_aws::{
     CloudControl, ErrorKind, Operation, OperationStatus, OwnIdentity, WaitOutcome, connect,
     new_client_token,
 };
-use canopy_emulator::{DEFAULT_ACCOUNT_ID, HangRule, RunningEmulator, ThrottleRule};
+use canopy_emulator::{DEFAULT_ACCOUNT_ID, FailureRule, HangRule, RunningEmulator, ThrottleRule};
 use common::*;
 use serde_json::json;
 use tokio::time::Instant;
@@ -183,7 +184,7 @@ async fn hung_request_times_out() {
         .create_resource(LOG_GROUP, &desired, &new_client_token())
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + Duration::from_secs(3);
     let mut events = 0;
     let outcome = client
         .wait_for_request(&started.request_token, deadline, |_| events += 1)
@@ -195,7 +196,55 @@ async fn hung_request_times_out() {
     };
     assert!(!last.status.is_terminal(), "{last:?}");
     assert_eq!(last.request_token, started.request_token);
-    assert!(events >= 2, "polled {events} times");
+    assert!(events >= 1, "polled {events} times");
+    assert!(Instant::now() >= deadline);
+    let requests = emulator.state().resource_requests();
+    assert!(
+        requests
+            .iter()
+            .all(|event| !event.operation_status.is_terminal())
+    );
+
+    // The request token stays usable, so a later run can resume the wait.
+    let resumed = client
+        .get_resource_request_status(&started.request_token)
+        .await
+        .unwrap();
+    assert_eq!(resumed.request_token, started.request_token);
+    assert_eq!(resumed.operation, Operation::Create);
+}
+
+#[tokio::test]
+async fn failed_create_reports_code_and_leftover() {
+    let emulator = start_emulator().await;
+    emulator.state().add_failure(FailureRule {
+        type_name: Some(LOG_GROUP.to_owned()),
+        error_code: "ServiceInternalError".to_owned(),
+        leave_resource: true,
+        ..FailureRule::default()
+    });
+    let client = cloud_control(&emulator).await;
+    let desired = json!({ "LogGroupName": "half-made" });
+
+    let started = client
+        .create_resource(LOG_GROUP, &desired, &new_client_token())
+        .await
+        .unwrap();
+    let failed = finish(&client, &started.request_token).await;
+
+    assert_eq!(failed.status, OperationStatus::Failed);
+    assert_eq!(
+        failed.error_code,
+        Some(HandlerErrorCode::ServiceInternalError)
+    );
+    assert!(failed.error_code.as_ref().unwrap().is_retryable());
+    assert_eq!(failed.identifier.as_deref(), Some("half-made"));
+    assert!(failed.status_message.is_some());
+    assert_eq!(
+        log_group_count(&emulator),
+        1,
+        "the failed create left a resource"
+    );
 }
 
 #[tokio::test]
