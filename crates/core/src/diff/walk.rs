@@ -367,34 +367,27 @@ impl Walker<'_> {
         };
         let sets_create_only = self.schema.has_create_only_below(path)
             && !Comparator::new(self.schema, Scope::CreateOnly).eq(&mut path.to_vec(), last, None);
-        if sets_create_only {
-            self.record(
-                path,
-                remote.or(Some(last)),
-                None,
-                ChangeEffect::Replace,
-                REASON_REPLACE,
-                Send::Nothing,
-            );
-        } else if write_only {
-            self.record(
-                path,
-                Some(last),
-                None,
+        let remote = remote.filter(|remote| !is_empty_json(remote));
+        let (effect, reason, send) = if sets_create_only {
+            (ChangeEffect::Replace, REASON_REPLACE, Send::Nothing)
+        } else if write_only || (remote.is_none() && self.sets_write_only(path, last)) {
+            (
                 ChangeEffect::NotSent,
                 REASON_REMOVE_WRITE_ONLY,
                 Send::Nothing,
-            );
-        } else if let Some(remote) = remote.filter(|remote| !is_empty_json(remote)) {
-            self.record(
-                path,
-                Some(remote),
-                None,
-                ChangeEffect::Update,
-                REASON_REMOVE,
-                Send::Remove,
-            );
-        }
+            )
+        } else if remote.is_some() {
+            (ChangeEffect::Update, REASON_REMOVE, Send::Remove)
+        } else {
+            return;
+        };
+        self.record(path, remote.or(Some(last)), None, effect, reason, send);
+    }
+
+    /// True when `value` sets a write-only value at or below `path`.
+    fn sets_write_only(&self, path: &[Segment], value: &Value) -> bool {
+        let comparator = Comparator::new(self.schema, Scope::WriteOnly);
+        !comparator.eq(&mut path.to_vec(), value, None)
     }
 
     fn record_set(
