@@ -130,8 +130,8 @@ impl fmt::Debug for AwsSession {
 /// Returns a validation variant of [`CredentialError`] for a missing or malformed
 /// field, a role value that is not a role ARN, a non-http(s) endpoint or an invalid
 /// region. A session name that contains the workspace token or breaks the AWS rules
-/// is rejected too. No network call is made: failures of the credentials themselves surface from
-/// the first call, such as [`AwsSession::caller_identity`].
+/// is rejected too. No network call is made, so failures of the credentials themselves
+/// surface from the first call, such as [`AwsSession::caller_identity`].
 pub async fn connect(
     secret: &AwsCredentialSecret,
     region: &str,
@@ -146,14 +146,10 @@ pub async fn connect(
         validate::check_endpoint(endpoint)?;
     }
     let role_arn = present(&secret.assume_role);
-    match role_arn {
-        Some(role_arn) => {
-            validate::check_role_arn(role_arn)?;
-            validate::check_external_id(external_id)?;
-            validate::check_session_name(session_name, external_id)?;
-        }
-        None if keys.is_none() => return Err(CredentialError::MissingCredentials),
-        None => {}
+    if let Some(role_arn) = role_arn {
+        validate::check_role_arn(role_arn)?;
+        validate::check_external_id(external_id)?;
+        validate::check_session_name(session_name, external_id)?;
     }
 
     let base = base_config(region, endpoint).await;
@@ -167,14 +163,15 @@ pub async fn connect(
         redacted.extend(keys.session_token().map(str::to_owned));
     }
 
-    let (credentials, call_principal) = match role_arn {
-        None => {
-            let provider = SharedCredentialsProvider::new(keys.clone().expect("checked above"));
-            (provider, source_principal.clone())
-        }
-        Some(role_arn) => {
+    let (credentials, call_principal) = match (role_arn, keys.clone()) {
+        (None, None) => return Err(CredentialError::MissingCredentials),
+        (None, Some(keys)) => (
+            SharedCredentialsProvider::new(keys),
+            source_principal.clone(),
+        ),
+        (Some(role_arn), keys) => {
             redacted.push(external_id.to_owned());
-            let source = match keys.clone() {
+            let source = match keys {
                 Some(keys) => SharedCredentialsProvider::new(keys),
                 None => own_identity_provider(own, region).await,
             };
@@ -189,10 +186,6 @@ pub async fn connect(
         }
     };
 
-    let config = base
-        .into_builder()
-        .credentials_provider(credentials)
-        .build();
     let failure = FailureContext {
         source_principal,
         call_principal,
@@ -202,7 +195,10 @@ pub async fn connect(
         redactor: Redactor::new(redacted),
     };
     Ok(AwsSession {
-        config,
+        config: base
+            .into_builder()
+            .credentials_provider(credentials)
+            .build(),
         region: region.to_owned(),
         endpoint: endpoint.map(str::to_owned),
         failure,
