@@ -2,9 +2,9 @@
 //!
 //! A secret contains static keys, temporary keys (with a session token), or a role to
 //! assume. For AssumeRole, the source identity is the secret's keys when it has them,
-//! and canopy's own identity ([`OwnIdentity`]) when it does not; the call always sends
-//! `sts:ExternalId` set to the workspace token, which the customer's role trust policy
-//! checks. [`connect`] validates the inputs and builds an [`AwsSession`] without
+//! and canopy's own identity ([`OwnIdentity`]) when it does not. The AssumeRole call
+//! always sends `sts:ExternalId` set to the workspace token, which the customer's role
+//! trust policy checks. [`connect`] validates the inputs and builds an [`AwsSession`] without
 //! calling AWS; [`AwsSession::caller_identity`] is the call that proves the credential
 //! works.
 //!

@@ -82,7 +82,7 @@ pub fn base_config() -> EmulatorConfig {
         ))
 }
 
-/// The emulator's `canopy-admin` keys, pointed at `endpoint`.
+/// Builds a secret with the emulator's `canopy-admin` keys, pointed at `endpoint`.
 pub fn admin_secret(endpoint: &str) -> AwsCredentialSecret {
     AwsCredentialSecret {
         access_key_id: Some(DEFAULT_ADMIN_ACCESS_KEY_ID.to_owned()),
