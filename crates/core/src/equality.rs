@@ -52,7 +52,7 @@ pub fn values_equal_or_absent(
     Comparator::new(schema, Scope::Remote).eq(&mut path.to_vec(), desired, remote)
 }
 
-/// Which paths a comparison looks at.
+/// The set of paths a comparison covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scope {
     /// All but read-only and write-only paths: a comparison with the remote model.
@@ -112,7 +112,7 @@ impl<'a> Comparator<'a> {
         Comparator { scope, ..*self }.compare(path, desired, other)
     }
 
-    /// The scope below `path`, or `None` when nothing at or below `path` is in scope.
+    /// Returns the scope below `path`, or `None` when nothing at or below `path` is in scope.
     fn narrow(&self, path: &[Segment]) -> Option<Scope> {
         let schema = self.schema;
         match self.scope {
@@ -162,7 +162,7 @@ impl<'a> Comparator<'a> {
         }
     }
 
-    /// True when `desired` says no more than an absent value: `null`, `[]`, `{}`, or a
+    /// True when `desired` sets no more than an absent value: `null`, `[]`, `{}`, or a
     /// container whose entries are all out of scope or empty themselves.
     fn is_empty_like(&self, path: &mut Vec<Segment>, desired: &Value) -> bool {
         match desired {
@@ -219,8 +219,8 @@ impl<'a> Comparator<'a> {
     }
 
     /// Matches each desired element to a distinct other element. The relation is not an
-    /// equivalence (an element that sets fewer keys matches more), so a greedy match can
-    /// miss a pairing that exists; this finds a perfect matching when there is one.
+    /// equivalence, because an element that sets fewer keys matches more. A greedy match
+    /// can therefore miss a pairing that exists, so this searches for a perfect matching.
     fn multisets_equal(&self, path: &mut Vec<Segment>, desired: &[Value], other: &[Value]) -> bool {
         let matches: Vec<Vec<bool>> = desired
             .iter()
@@ -307,7 +307,7 @@ pub(crate) fn is_empty_json(value: &Value) -> bool {
     }
 }
 
-/// Parses a string that holds a JSON object or array; other strings stay strings.
+/// Parses a string that contains a JSON object or array. Other strings return `None`.
 fn parse_document(text: &str) -> Option<Value> {
     let trimmed = text.trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {

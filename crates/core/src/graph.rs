@@ -2,7 +2,7 @@
 //!
 //! An edge runs from a consumer to the producer it subscribes to. Creates and updates run
 //! layer by layer in [`DependencyGraph::order`], so a producer exists before anything
-//! reads its resource values; deletes run the layers in reverse, so nothing is deleted
+//! reads its resource values. Deletes run the layers in reverse, so nothing is deleted
 //! while a component that depends on it still exists. When an action fails,
 //! [`DependencyGraph::dependents_of`] names the actions to skip.
 
@@ -70,7 +70,7 @@ impl<K: Ord + Clone + Display> DependencyGraph<K> {
         None
     }
 
-    /// Depth-first search from `node`; `stack` holds the current path.
+    /// Searches depth-first from `node`. `stack` is the current path.
     fn cycle_from(
         &self,
         node: &K,
@@ -96,7 +96,7 @@ impl<K: Ord + Clone + Display> DependencyGraph<K> {
     }
 
     /// Returns layers in which every node depends only on nodes of earlier layers. The
-    /// first layer holds the nodes without producers; each layer is sorted.
+    /// first layer contains the nodes without producers, and each layer is sorted.
     ///
     /// # Errors
     /// Fails with [`CoreError::DependencyCycle`], naming a cycle's members, when the

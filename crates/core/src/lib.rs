@@ -6,7 +6,7 @@
 //!   mean the same thing (numbers, JSON inside strings, empty against absent, unordered
 //!   arrays).
 //! - [`diff`] compares one resource and builds the RFC 6902 `PatchDocument` for
-//!   UpdateResource, or says that only a replacement can reach the desired state.
+//!   UpdateResource, or reports that only a replacement can reach the desired state.
 //! - [`pointer`] and [`subscription`] edit values at JSON pointers and fill in values that
 //!   come from other components.
 //! - [`graph`] orders components by their subscriptions, so producers are created first

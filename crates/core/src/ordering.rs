@@ -3,7 +3,7 @@
 //! A schema marks an array whose order carries no meaning with `insertionOrder: false`;
 //! the registry's default is ordered. Many schemas leave the keyword out on arrays that
 //! AWS returns sorted its own way, so a plan built on the schema alone would show a change
-//! on every read. Two kinds of array are treated as unordered whatever the schema says:
+//! on every read. Two kinds of array are treated as unordered whatever the schema declares:
 //! the tag array the schema's `tagging.tagProperty` names (tags are a set of keys), and
 //! the arrays listed in [`KNOWN_UNORDERED`], each with the reason.
 

@@ -142,7 +142,7 @@ fn insert(
     }
 }
 
-/// The first `depth` tokens of `pointer`, still escaped, for error messages.
+/// Returns the first `depth` tokens of `pointer`, still escaped, for error messages.
 fn parent_pointer(pointer: &str, depth: usize) -> String {
     pointer
         .split('/')

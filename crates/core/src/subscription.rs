@@ -18,7 +18,7 @@ pub struct Subscription {
     pub path: String,
     /// The producer component's name.
     pub source: String,
-    /// Where in the producer the value lives: `/domain/...` for what the user set, or
+    /// The value's location in the producer: `/domain/...` for what the user set, or
     /// `/resource/...` for what AWS returned, such as `/resource/VpcId`.
     pub source_path: String,
 }

@@ -197,7 +197,7 @@ fn ordered_array_same_length_patches_one_element() {
 }
 
 #[test]
-fn empty_create_only_array_against_absent_is_no_change() {
+fn empty_create_only_array_no_change() {
     let desired = json!({"CreatorDisplayName": "me", "Name": "c", "Description": "d",
         "QueryLogStatus": "ENABLED", "CreatorMemberAbilities": []});
     let remote = json!({"CreatorDisplayName": "me", "Name": "c", "Description": "d",

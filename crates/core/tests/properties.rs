@@ -52,7 +52,7 @@ fn value(schema: &Arc<ResourceSchema>, subschema: &Value, depth: usize) -> Boxed
     }
 }
 
-/// The schema's `type`, taking the first name of a list; "object" when the schema lists
+/// Returns the schema's `type`, taking the first name of a list; "object" when the schema lists
 /// properties without a type.
 fn type_name(subschema: &Value) -> String {
     match subschema.get("type") {

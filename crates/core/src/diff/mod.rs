@@ -1,7 +1,7 @@
 //! The diff of one resource: what differs between a component's desired properties and
 //! the model Cloud Control returns, and the `PatchDocument` that UpdateResource needs.
 //!
-//! Each rule here answers a way other tools have broken production resources:
+//! Each rule here prevents a way other tools have broken production resources:
 //!
 //! - The patch touches only the paths that changed, leaf by leaf, so an update never
 //!   rewrites a parent object that also holds create-only values.
@@ -32,7 +32,7 @@ use serde_json::Value;
 
 pub use patch::PatchOperation;
 
-/// What a diff compares.
+/// The inputs of a diff.
 #[derive(Debug, Clone, Copy)]
 pub struct DiffInput<'a> {
     pub schema: &'a ResourceSchema,
@@ -45,7 +45,7 @@ pub struct DiffInput<'a> {
     pub last_applied: Option<&'a Value>,
 }
 
-/// How a property changes.
+/// The kind of change to one property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -54,7 +54,7 @@ pub enum ChangeKind {
     Remove,
 }
 
-/// What applying a change takes.
+/// The consequence of applying a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeEffect {
@@ -80,11 +80,11 @@ pub struct PropertyChange {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub effect: ChangeEffect,
-    /// Why this is a change and what applying it does.
+    /// The reason this is a change, and the effect of applying it.
     pub reason: String,
 }
 
-/// What a plan does with one resource.
+/// The plan's action for one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DiffAction {

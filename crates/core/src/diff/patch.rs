@@ -3,8 +3,8 @@
 //! Cloud Control reads the current model, applies the operations in order and fails the
 //! whole request on the first invalid one. So each operation is chosen against the
 //! remote model: `add` where the remote lacks the path (at the shallowest missing
-//! ancestor, carrying the desired subtree), `replace` where it holds it, and `remove` only
-//! for paths it holds. The result is validated against the schema, so required
+//! ancestor, carrying the desired subtree), `replace` where it contains it, and `remove`
+//! only for paths it contains. The result is validated against the schema, so required
 //! write-only properties are sent again whenever anything is sent.
 
 use canopy_schema::{ResourceSchema, Segment, format_pointer};
@@ -56,7 +56,7 @@ pub(super) fn build_patch(input: &DiffInput, walked: &Walked) -> Vec<PatchOperat
         return Vec::new();
     }
 
-    // Cloud Control validates the patched model, and its model never holds write-only
+    // Cloud Control validates the patched model, and its model never contains write-only
     // values, so required ones go out again with any update, as do write-only values
     // canopy cannot compare.
     for path in required_write_only(input.schema, input.desired)
@@ -74,8 +74,8 @@ fn set_target(input: &DiffInput, path: &[Segment]) -> (Vec<Segment>, Op) {
             return (path[..length].to_vec(), Op::Add);
         }
     }
-    // `add` sets an object key whether or not it exists, and write-only values are always
-    // sent with it; at an array index it would insert, so an element is replaced.
+    // `add` sets an object key whether or not it exists, and write-only values always go
+    // out with it. At an array index `add` would insert, so an element is replaced.
     let at_key = matches!(path.last(), Some(Segment::Key(_)));
     if at_key && input.schema.is_write_only(path) {
         (path.to_vec(), Op::Add)
@@ -84,7 +84,7 @@ fn set_target(input: &DiffInput, path: &[Segment]) -> (Vec<Segment>, Op) {
     }
 }
 
-/// The top-level write-only properties the schema requires and the desired value sets,
+/// Lists the top-level write-only properties the schema requires and the desired value sets,
 /// except create-only ones, which no patch may touch.
 fn required_write_only<'a>(
     schema: &'a ResourceSchema,
@@ -152,7 +152,7 @@ fn materialize(input: &DiffInput, targets: Vec<(Vec<Segment>, Op)>) -> Vec<Patch
 ///
 /// NOTE: create-only values inside array elements are kept, since dropping them would
 /// send elements that look changed. Whether Cloud Control accepts a whole array that
-/// holds unchanged create-only leaves is not verified.
+/// contains unchanged create-only leaves is not verified.
 fn prune(
     schema: &ResourceSchema,
     path: &mut Vec<Segment>,

@@ -146,8 +146,8 @@ impl Walker<'_> {
             return;
         }
 
-        // Cloud Control never returns a write-only value, so the last applied one stands
-        // in for it.
+        // Cloud Control never returns a write-only value, so it is compared with the last
+        // applied one.
         let before = if write_only { last } else { remote };
         let descend = desired.is_object()
             && before.is_none_or(Value::is_object)
@@ -210,7 +210,7 @@ impl Walker<'_> {
         }
 
         // An index is safe to patch only while it names the same element in the model
-        // Cloud Control reads at update time: always for an ordered array of unchanged
+        // Cloud Control reads at update time. That holds for an ordered array of unchanged
         // length, and for an unordered one only when it has a single element.
         let same_length = before
             .and_then(Value::as_array)
