@@ -31,6 +31,10 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         Some(dir) => dir.clone(),
         None => temp.path().join("data"),
     };
+    // Empty AWS configuration files, so nothing of the user's own is read.
+    for name in ["aws-config", "aws-credentials"] {
+        std::fs::write(temp.path().join(name), "").context("cannot write the demo's AWS configuration")?;
+    }
     let config = EmulatorConfig::default().with_request_delay(Duration::from_millis(300));
     let emulator = canopy_emulator::start(config, "127.0.0.1:0".parse().expect("valid address")).await?;
     let endpoint = emulator.endpoint();
@@ -104,6 +108,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     change_out_of_band(&emulator.state())?;
     demo.canopy(&["refresh"], None).await?;
     demo.canopy(&["plan", "HEAD"], None).await?;
+    demo.canopy(&["change-set", "apply", "HEAD"], None).await?;
 
     heading("Delete");
     demo.canopy(&["change-set", "create", "teardown"], None).await?;
@@ -231,15 +236,21 @@ async fn create_customer_role(endpoint: &str, token: &str) -> Result<String> {
     Ok(format!("arn:aws:iam::{CUSTOMER_ACCOUNT_ID}:role/{ROLE_NAME}"))
 }
 
-/// Changes the bucket outside canopy, as someone in the console would.
+/// Changes the VPC outside canopy, as someone in the console would: one value canopy
+/// manages (DNS hostnames) and one it never set (DNS support, left to AWS).
 fn change_out_of_band(state: &EmulatorHandle) -> Result<()> {
-    let bucket = "canopy-demo-assets";
+    let vpc = state
+        .list_identifiers(CUSTOMER_ACCOUNT_ID, REGION, "AWS::EC2::VPC")
+        .into_iter()
+        .next()
+        .context("the demo VPC is missing from the emulator")?;
     let mut properties = state
-        .find_resource(CUSTOMER_ACCOUNT_ID, REGION, "AWS::S3::Bucket", bucket)
-        .context("the demo bucket is missing from the emulator")?;
-    properties["VersioningConfiguration"] = json!({"Status": "Enabled"});
-    properties["Tags"] = json!([{"Key": "changed-by", "Value": "console"}]);
-    state.set_resource_properties(CUSTOMER_ACCOUNT_ID, REGION, "AWS::S3::Bucket", bucket, properties)?;
-    println!("\nSomeone enabled versioning and tagged bucket {bucket} in the console.");
+        .find_resource(CUSTOMER_ACCOUNT_ID, REGION, "AWS::EC2::VPC", &vpc)
+        .context("the demo VPC is missing from the emulator")?;
+    properties["EnableDnsHostnames"] = json!(false);
+    properties["EnableDnsSupport"] = json!(false);
+    state.set_resource_properties(CUSTOMER_ACCOUNT_ID, REGION, "AWS::EC2::VPC", &vpc, properties)?;
+    println!("\nSomeone turned off DNS hostnames and DNS support on {vpc} in the console.");
+    println!("canopy manages EnableDnsHostnames, so that is drift; EnableDnsSupport was never set in canopy.");
     Ok(())
 }

@@ -52,12 +52,17 @@ fn exit_code_of(error: &anyhow::Error) -> u8 {
 fn init_tracing(verbose: u8) {
     let default = match verbose {
         0 => "warn",
-        1 => "info,aws_config=warn,aws_smithy_runtime=warn",
-        2 => "debug,hyper=info,aws_smithy_runtime=info",
+        1 => "info,aws_config=warn",
+        2 => "debug,hyper=info,hyper_util=info",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CANOPY_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("CANOPY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // At trace level the SDK's runtime logs raw requests, session token headers and
+    // AssumeRole bodies included, so those targets are capped whatever the filter says.
+    for cap in ["aws_smithy_runtime=debug", "aws_smithy_runtime_api=debug", "aws_smithy_http=debug", "aws_sigv4=debug"] {
+        filter = filter.add_directive(cap.parse().expect("a valid directive"));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

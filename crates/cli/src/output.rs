@@ -30,6 +30,8 @@ impl Printer {
     /// Progress goes to standard error as text, so JSON output stays one document.
     pub fn event_sink(&self) -> EventSink {
         let quiet = self.output == Output::Json;
+        // Each poll reports an event; only a change of status is worth a line.
+        let last = std::sync::Mutex::new(std::collections::HashMap::<String, String>::new());
         Arc::new(move |event: &EngineEvent| {
             if quiet {
                 return;
@@ -37,7 +39,12 @@ impl Printer {
             match event {
                 EngineEvent::ActionProgress { component, kind, status, identifier, .. } => {
                     let id = identifier.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
-                    eprintln!("  … {kind} {component}: {status}{id}");
+                    let line = format!("  … {kind} {component}: {status}{id}");
+                    let mut last = last.lock().expect("progress lock");
+                    if last.get(component) != Some(&line) {
+                        eprintln!("{line}");
+                        last.insert(component.clone(), line);
+                    }
                 }
                 EngineEvent::ActionFinished { component, kind, state, message } => {
                     let detail = message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();

@@ -249,7 +249,12 @@ fn generated_string(
         );
     }
     if name.ends_with("Id") && service == "ec2" {
-        let prefix = name.trim_end_matches("Id").to_ascii_lowercase();
+        // A bare `Id` (AWS::EC2::SecurityGroup) takes its prefix from the type.
+        let prefix = match name.trim_end_matches("Id") {
+            "" if resource == "securitygroup" => "sg".to_string(),
+            "" => resource.clone(),
+            stem => stem.to_ascii_lowercase(),
+        };
         return format!("{prefix}-0{}", random_chars(rng, 16, HEX));
     }
     if name.ends_with("Id") {

@@ -138,6 +138,10 @@ impl Engine {
         self.store
             .merge_into_head(change_set, &merged.changed, &merged.removed)
             .await?;
+        let changed: Vec<_> = merged.changed.iter().map(|c| c.id.clone()).collect();
+        self.store
+            .copy_qualifications(&change_set.id, &head.id, &changed)
+            .await?;
         tracing::info!(change_set.id = %change_set.id, changed = merged.changed.len(), removed = merged.removed.len(), "merged change set into HEAD");
         Ok(())
     }

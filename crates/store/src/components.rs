@@ -298,6 +298,21 @@ impl Store {
         Ok(())
     }
 
+    /// Copies the qualifications of the given components from one change set to
+    /// another, replacing what the target had for them.
+    pub async fn copy_qualifications(
+        &self,
+        from: &ChangeSetId,
+        to: &ChangeSetId,
+        components: &[ComponentId],
+    ) -> Result<()> {
+        for component in components {
+            let qualifications = self.list_qualifications(from, component).await?;
+            self.set_qualifications(to, component, &qualifications).await?;
+        }
+        Ok(())
+    }
+
     pub async fn list_qualifications(
         &self,
         change_set: &ChangeSetId,
