@@ -35,6 +35,10 @@ pub struct Global {
     #[arg(long, global = true, env = "CANOPY_AWS_PROFILE")]
     pub aws_profile: Option<String>,
 
+    /// How many actions an apply runs at once
+    #[arg(long, global = true, env = "CANOPY_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
     /// More log output on standard error (-v info, -vv debug); CANOPY_LOG overrides
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -146,6 +150,10 @@ pub enum ChangeSetCommand {
         /// still needs (applying does this too)
         #[arg(long)]
         resume: bool,
+        /// Seconds to wait for one Cloud Control request before recording its outcome
+        /// as unknown [default: the handler's timeoutInMinutes from the schema]
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
     },
 }
 

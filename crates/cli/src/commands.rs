@@ -31,6 +31,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
         own_identity: OwnIdentity {
             profile: cli.global.aws_profile.clone(),
         },
+        concurrency: usize::from(cli.global.concurrency),
+        request_timeout: timeout_of(&cli.command),
         ..EngineConfig::default()
     };
     let engine = Engine::new(store, config).with_events(printer.event_sink());
@@ -164,7 +166,7 @@ impl Session {
                 let change_set = self.engine.abandon(&workspace_name, &name).await?;
                 self.printer.message(&change_set, &format!("abandoned change set {}", change_set.name));
             }
-            ChangeSetCommand::Apply { name, force, resume } => {
+            ChangeSetCommand::Apply { name, force, resume, .. } => {
                 let target = if resume {
                     // --resume finishes in-flight actions and whatever HEAD still needs,
                     // whether or not the change set was merged before the interruption.
@@ -183,6 +185,18 @@ impl Session {
                         }
                     }
                 } else {
+                    // Names resolve to open change sets only, so an applied one would
+                    // otherwise be reported as not found after an interrupted apply.
+                    let applied = store
+                        .list_change_sets(&workspace.id)
+                        .await?
+                        .iter()
+                        .any(|cs| cs.name == name && cs.status == canopy_store::ChangeSetStatus::Applied);
+                    if applied && store.find_change_set(&workspace.id, &name).await?.is_none() {
+                        bail!(
+                            "change set {name:?} was already applied; run `canopy change-set apply {name} --resume` to finish what its apply left in flight"
+                        );
+                    }
                     name.clone()
                 };
                 let report = self
@@ -239,6 +253,16 @@ impl Session {
         };
         self.printer.component(&view);
         Ok(0)
+    }
+}
+
+/// The `--timeout` of `change-set apply`, which the engine needs at construction.
+fn timeout_of(command: &Command) -> Option<std::time::Duration> {
+    match command {
+        Command::ChangeSet(ChangeSetCommand::Apply { timeout: Some(seconds), .. }) => {
+            Some(std::time::Duration::from_secs(*seconds))
+        }
+        _ => None,
     }
 }
 
