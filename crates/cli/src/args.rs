@@ -254,6 +254,9 @@ pub struct EmulatorArgs {
     /// Milliseconds from accepting a resource request to its result (overrides the file)
     #[arg(long)]
     pub request_delay_ms: Option<u64>,
+    /// Return reads the way AWS does: defaults added, arrays reordered, JSON reformatted
+    #[arg(long)]
+    pub realistic: bool,
     /// Print a commented example configuration and exit
     #[arg(long)]
     pub example_config: bool,

@@ -22,6 +22,7 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
     if let Some(delay) = args.request_delay_ms {
         config.request_delay_ms = delay;
     }
+    config.realistic |= args.realistic;
     let listen = match (&args.config, config.listen) {
         (Some(_), Some(listen)) if args.listen.to_string() == "127.0.0.1:4566" => listen,
         _ => args.listen,

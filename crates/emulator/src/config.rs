@@ -55,6 +55,11 @@ pub struct EmulatorConfig {
     /// `DurationSeconds`, in seconds.
     #[serde(default = "default_session_duration_seconds")]
     pub default_session_duration_seconds: u32,
+    /// Return read models the way AWS does: with server defaults added, unordered
+    /// arrays reordered, JSON strings reformatted, empty arrays dropped and `number`
+    /// properties spelled as floats. Off by default, so reads echo what was sent.
+    #[serde(default)]
+    pub realistic: bool,
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
     #[serde(default)]
@@ -134,6 +139,7 @@ impl Default for EmulatorConfig {
             listen: None,
             request_delay_ms: default_request_delay_ms(),
             default_session_duration_seconds: default_session_duration_seconds(),
+            realistic: false,
             accounts: vec![
                 AccountConfig {
                     id: DEFAULT_ACCOUNT_ID.into(),
@@ -287,6 +293,12 @@ impl EmulatorConfig {
         self
     }
 
+    /// Turns realistic reads on or off; see [`EmulatorConfig::realistic`].
+    pub fn with_realistic(mut self, realistic: bool) -> Self {
+        self.realistic = realistic;
+        self
+    }
+
     /// Adds an account.
     pub fn with_account(mut self, id: impl Into<String>) -> Self {
         self.accounts.push(AccountConfig {
@@ -376,6 +388,15 @@ mod tests {
 
         assert_eq!(config.request_delay_ms, 100);
         assert_eq!(config.users.len(), 2);
+        assert!(!config.realistic);
+    }
+
+    #[test]
+    fn realistic_flag_parses() {
+        let config = EmulatorConfig::from_toml("realistic = true").expect("parses");
+
+        assert!(config.realistic);
+        assert!(EmulatorConfig::default().with_realistic(true).realistic);
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod handle;
 mod identity;
 mod policy;
 mod progress;
+mod realistic;
 mod secret;
 mod server;
 mod sigv4;

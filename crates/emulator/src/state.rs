@@ -50,6 +50,8 @@ pub(crate) struct State {
     pub faults: Faults,
     pub request_delay: Duration,
     pub default_session_duration: u32,
+    /// Present read models as AWS does; see [`crate::realistic`].
+    pub realistic: bool,
     /// Seeded RNG for generated ids and names.
     pub id_rng: StdRng,
 }
@@ -102,6 +104,7 @@ impl State {
             faults: Faults::new(&config.faults),
             request_delay: config.request_delay(),
             default_session_duration: config.default_session_duration_seconds,
+            realistic: config.realistic,
             id_rng: StdRng::seed_from_u64(config.faults.seed),
         }
     }

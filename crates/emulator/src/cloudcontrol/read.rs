@@ -13,8 +13,9 @@ use serde_json::{Map, Value, json};
 
 use super::write::{canonical_identifier, schema_with_handler};
 use super::{ApiError, CallContext, json_document, optional_str, page_size, required_str};
+use crate::realistic::read_model;
 use crate::state::State;
-use crate::store::{ResourceKey, read_view};
+use crate::store::ResourceKey;
 
 /// GetResource.
 pub(super) fn get(state: &mut State, ctx: &CallContext, input: &Value) -> Result<Value, ApiError> {
@@ -38,7 +39,7 @@ pub(super) fn get(state: &mut State, ctx: &CallContext, input: &Value) -> Result
         "TypeName": type_name,
         "ResourceDescription": {
             "Identifier": identifier,
-            "Properties": read_view(&schema, model).to_string(),
+            "Properties": read_model(&schema, model, state.realistic).to_string(),
         }
     }))
 }
@@ -87,7 +88,7 @@ pub(super) fn list(state: &mut State, ctx: &CallContext, input: &Value) -> Resul
         .map(|(identifier, model)| {
             json!({
                 "Identifier": identifier,
-                "Properties": read_view(&schema, model).to_string(),
+                "Properties": read_model(&schema, model, state.realistic).to_string(),
             })
         })
         .collect();

@@ -18,8 +18,9 @@ use tokio::time::Instant;
 use super::{ApiError, CallContext, optional_str, page_size, required_str};
 use crate::faults::InjectedFailure;
 use crate::progress::{Operation, OperationStatus, ProgressEvent, epoch_seconds_now};
+use crate::realistic::read_model;
 use crate::state::State;
-use crate::store::{ResourceKey, read_view};
+use crate::store::ResourceKey;
 
 /// The change a request makes to the stored resources when it completes.
 #[derive(Clone, Debug)]
@@ -197,7 +198,7 @@ fn complete(state: &mut State, request: &ResourceRequest) -> ProgressEvent {
             if let Some(failure) = injected {
                 return fail(event, &failure.error_code, failure.message);
             }
-            event.resource_model = Some(read_view(&schema, model));
+            event.resource_model = Some(read_model(&schema, model, state.realistic));
         }
         Change::Update { patch } => {
             let Some(current) = state.resources.find(&key) else {
@@ -210,7 +211,7 @@ fn complete(state: &mut State, request: &ResourceRequest) -> ProgressEvent {
             if let Err(error) = json_patch::patch(&mut updated, patch) {
                 return fail(event, "InvalidRequest", error.to_string());
             }
-            event.resource_model = Some(read_view(&schema, &updated));
+            event.resource_model = Some(read_model(&schema, &updated, state.realistic));
             state.resources.insert(key.clone(), updated);
         }
         Change::Delete => {

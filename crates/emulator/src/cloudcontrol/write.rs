@@ -265,6 +265,11 @@ pub(super) fn update(
         ApiError::invalid_request(format!("PatchDocument is not an RFC 6902 patch: {error}"))
     })?;
     check_patch_paths(&schema, &patch)?;
+    let patch = if state.realistic {
+        crate::realistic::adapt_patch(&schema, &current, patch)
+    } else {
+        patch
+    };
 
     // The patch is tried now so that the request can fail with the reason. It is applied
     // again to the stored model when the request completes.
