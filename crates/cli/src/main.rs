@@ -59,9 +59,15 @@ fn init_tracing(verbose: u8) {
     let mut filter = tracing_subscriber::EnvFilter::try_from_env("CANOPY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     // At trace level the SDK's runtime logs raw requests, session token headers and
-    // AssumeRole bodies included, so those targets are capped whatever the filter says.
-    for cap in ["aws_smithy_runtime=debug", "aws_smithy_runtime_api=debug", "aws_smithy_http=debug", "aws_sigv4=debug"] {
-        filter = filter.add_directive(cap.parse().expect("a valid directive"));
+    // AssumeRole bodies included, so those targets are capped at debug. The cap is added
+    // only when the filter reaches trace, since a directive also enables its target.
+    let reaches_trace = filter
+        .max_level_hint()
+        .is_none_or(|level| level == tracing_subscriber::filter::LevelFilter::TRACE);
+    if reaches_trace {
+        for cap in ["aws_smithy_runtime=debug", "aws_smithy_runtime_api=debug", "aws_smithy_http=debug", "aws_sigv4=debug"] {
+            filter = filter.add_directive(cap.parse().expect("a valid directive"));
+        }
     }
     tracing_subscriber::fmt()
         .with_env_filter(filter)

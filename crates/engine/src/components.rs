@@ -468,11 +468,14 @@ fn pick_link(components: &[Component], schema: &'static str, named: Option<&str>
     }
     match candidates.as_slice() {
         [only] => Ok(only.id.clone()),
-        [] => Err(EngineError::MissingLink {
-            component: for_name.to_string(),
-            needed: if schema == REGION { "a Region component" } else { "an AWS Credential component" },
-            fix: format!("create a {schema} component in the change set first"),
-        }),
+        [] => {
+            let needed = if schema == REGION { "a Region component" } else { "an AWS Credential component" };
+            Err(EngineError::MissingLink {
+                component: for_name.to_string(),
+                needed,
+                fix: format!("create {needed} in the change set first"),
+            })
+        }
         many => Err(EngineError::invalid(
             format!("component {for_name:?}"),
             format!(

@@ -187,8 +187,9 @@ fn read_only_qualification(schema: &canopy_schema::ResourceSchema, domain: &Valu
             "read-only",
             FAILURE,
             format!(
-                "{} read-only and set by AWS; remove {}",
+                "{} {} read-only and set by AWS; remove {}",
                 found.join(", "),
+                if found.len() == 1 { "is" } else { "are" },
                 if found.len() == 1 { "it" } else { "them" }
             ),
         )
