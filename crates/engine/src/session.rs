@@ -117,7 +117,7 @@ pub(crate) fn linked<'a>(
         component: component.name().to_string(),
         needed,
         fix: format!(
-            "create one, then link it with `canopy component create ... {flag} NAME` (or `component link`)"
+            "create one in the change set; new components link to it with `canopy component create ... {flag} NAME`"
         ),
     };
     let id = id.ok_or_else(missing)?;
