@@ -196,6 +196,9 @@ impl Engine {
             let message = "no Cloud Control call was recorded; the action never started".to_string();
             return run.finish(Err(message)).await;
         };
+        // The row may still be "unknown" from the earlier run. Resetting it lets a definite
+        // FAILED or CANCEL_COMPLETE end the action as failed instead of unknown forever.
+        run.record.state = "running".into();
         let finish = match run.record.request_token.clone() {
             Some(token) => run.wait(&call, &token).await,
             // Killed between recording the client token and the response: the same
