@@ -60,6 +60,20 @@ async fn throttled_parallel_creates_make_each_once() {
         .filter(|r| r.operation_status == OperationStatus::Failed && r.error_code.as_deref() == Some("Throttling"))
         .count();
     assert!(throttled_requests > 0, "some requests should have ended FAILED with Throttling");
+    // A throttled call is sent again with its client token; a FAILED request is
+    // finished, so the operation is sent again with a new one.
+    let client_tokens: BTreeSet<String> = fixture
+        .handle()
+        .calls()
+        .iter()
+        .filter(|c| c.operation == "CreateResource")
+        .filter_map(|c| c.client_token.clone())
+        .collect();
+    assert_eq!(
+        client_tokens.len(),
+        50 + throttled_requests,
+        "one client token per bucket plus one per FAILED Throttling request"
+    );
     let workspace = fixture.workspace().await;
     let resources = fixture.store().list_resources(&workspace.id).await.expect("the resources");
     assert_eq!(resources.len(), 50, "canopy should record 50 resources");
