@@ -91,12 +91,16 @@ impl Engine {
         })
     }
 
-    /// Abandons an open change set; its edits are dropped and nothing runs.
+    /// Abandons an open change set; its edits are dropped and nothing runs. The records
+    /// of resources it imported are forgotten; the resources themselves are untouched.
     pub async fn abandon(&self, workspace: &str, change_set: &str) -> Result<ChangeSet> {
-        let (_, change_set) = self.editable_change_set(workspace, change_set).await?;
+        let (workspace, change_set) = self.editable_change_set(workspace, change_set).await?;
         self.store
             .set_change_set_status(&change_set.id, ChangeSetStatus::Abandoned)
             .await?;
+        // After the status change, so an interruption leaves unowned records and never
+        // an open change set whose imported components lost their resource.
+        self.forget_added_resources(&workspace, &change_set).await?;
         Ok(ChangeSet {
             status: ChangeSetStatus::Abandoned,
             ..change_set

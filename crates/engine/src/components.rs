@@ -41,6 +41,9 @@ pub struct ComponentView {
     pub resource: Option<ResourceView>,
     /// Properties whose value in AWS differs from the domain, from the last refresh.
     pub drift: Vec<canopy_core::PropertyChange>,
+    /// Write-only properties of an imported resource whose value is unknown, because
+    /// AWS never returns them and canopy has not applied them since the import.
+    pub unknown_write_only: Vec<String>,
 }
 
 /// The resource part of [`ComponentView`].
@@ -227,9 +230,10 @@ impl Engine {
 
     /// Deletes a component from a change set. A component that HEAD holds is marked
     /// deleted, so applying the change set deletes its resource; one the change set
-    /// added is removed outright. Fails while other components depend on it.
+    /// added is removed outright, and the record of a resource it imported is forgotten
+    /// (the resource stays in AWS). Fails while other components depend on it.
     pub async fn delete_component(&self, workspace: &str, change_set: &str, component: &str) -> Result<()> {
-        let (_, change_set) = self.editable_change_set(workspace, change_set).await?;
+        let (workspace, change_set) = self.editable_change_set(workspace, change_set).await?;
         let components = self.store.list_components(&change_set.id).await?;
         let mut target = find_live(&components, component)?.clone();
         let dependents: Vec<&str> = components
@@ -256,6 +260,7 @@ impl Engine {
         }
         if target.base.is_none() {
             self.store.remove_component(&change_set.id, &target.id).await?;
+            self.forget_added_resource(&workspace, &target.id).await?;
         } else {
             target.deleted = true;
             self.store.update_component(&target).await?;
@@ -293,7 +298,7 @@ impl Engine {
         })
     }
 
-    async fn after_edit(&self, workspace: &Workspace, change_set: &ChangeSet, name: &str) -> Result<ComponentView> {
+    pub(crate) async fn after_edit(&self, workspace: &Workspace, change_set: &ChangeSet, name: &str) -> Result<ComponentView> {
         let components = self.store.list_components(&change_set.id).await?;
         let resources = self.resources_by_component(workspace).await?;
         let component = components
@@ -367,6 +372,7 @@ impl Engine {
                 refreshed_at: r.refreshed_at.clone(),
             }),
             drift,
+            unknown_write_only: self.unknown_write_only(workspace, component, resource).await?,
         })
     }
 
@@ -448,7 +454,7 @@ fn find_live<'a>(components: &'a [Component], name: &str) -> Result<&'a Componen
 }
 
 /// Picks the Region or AWS Credential component for a new resource component.
-fn pick_link(components: &[Component], schema: &'static str, named: Option<&str>, for_name: &str) -> Result<ComponentId> {
+pub(crate) fn pick_link(components: &[Component], schema: &'static str, named: Option<&str>, for_name: &str) -> Result<ComponentId> {
     let flag = if schema == REGION { "--region" } else { "--credential" };
     let candidates: Vec<&Component> = components
         .iter()

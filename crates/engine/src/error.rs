@@ -28,6 +28,9 @@ pub enum EngineError {
     #[error(transparent)]
     CloudControl(#[from] canopy_aws::cloudcontrol::CloudControlError),
 
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
+
     #[error("HEAD is the applied state and cannot be edited; create a change set with `canopy change-set create NAME` and edit that")]
     HeadIsReadOnly,
 
