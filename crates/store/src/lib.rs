@@ -14,12 +14,14 @@ mod components;
 mod records;
 mod runs;
 mod store;
+mod tokens;
 
 pub use crypto::{SecretKey, Sensitive};
 pub use error::StoreError;
 pub use ids::{ActionId, ChangeSetId, ComponentId, SecretId, WorkspaceId};
 pub use records::*;
 pub use store::Store;
+pub use tokens::{ApiToken, ApiTokenId, TokenRole};
 
 /// Result alias for this crate.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

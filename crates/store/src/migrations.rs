@@ -9,7 +9,10 @@ use std::borrow::Cow;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
 /// Every migration, in order: (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "api tokens", include_str!("../migrations/0002_api_tokens.sql")),
+];
 
 #[derive(Debug)]
 struct Embedded;
