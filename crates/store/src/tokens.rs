@@ -106,7 +106,8 @@ const TOKEN_COLUMNS: &str = "id, workspace_id, role, name, created_at, last_used
 impl Store {
     /// Inserts an administrator token with the hash of its secret part.
     pub async fn insert_admin_token(&self, name: &str, secret_hash: &[u8]) -> Result<ApiToken> {
-        self.insert_api_token(None, TokenRole::Admin, name, secret_hash).await
+        self.insert_api_token(None, TokenRole::Admin, name, secret_hash)
+            .await
     }
 
     /// Inserts a token of one workspace with the hash of its secret part.
@@ -120,8 +121,12 @@ impl Store {
         name: &str,
         secret_hash: &[u8],
     ) -> Result<ApiToken> {
-        assert!(role != TokenRole::Admin, "a workspace token cannot have the admin role");
-        self.insert_api_token(Some(workspace), role, name, secret_hash).await
+        assert!(
+            role != TokenRole::Admin,
+            "a workspace token cannot have the admin role"
+        );
+        self.insert_api_token(Some(workspace), role, name, secret_hash)
+            .await
     }
 
     async fn insert_api_token(
@@ -158,10 +163,12 @@ impl Store {
 
     /// Finds a token by id, with the stored hash of its secret part, revoked or not.
     pub async fn find_api_token(&self, id: &str) -> Result<Option<(ApiToken, Vec<u8>)>> {
-        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS}, secret_hash FROM api_tokens WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS}, secret_hash FROM api_tokens WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             Some(row) => Ok(Some((token_from_row(&row)?, row.get("secret_hash")))),
             None => Ok(None),
@@ -197,20 +204,25 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        let (token, _) = self.find_api_token(id).await?.ok_or_else(|| StoreError::NotFound {
-            kind: "API token",
-            name: id.to_string(),
-            hint: String::new(),
-        })?;
+        let (token, _) = self
+            .find_api_token(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "API token",
+                name: id.to_string(),
+                hint: String::new(),
+            })?;
         tracing::info!(api_token.id = %token.id, "revoked API token");
         Ok(token)
     }
 
     /// Counts the administrator tokens that are not revoked.
     pub async fn count_admin_tokens(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL")
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.get(0))
     }
 
@@ -218,7 +230,8 @@ impl Store {
     /// reading the API does not write the database on every request.
     pub async fn touch_api_token(&self, id: &ApiTokenId) -> Result<()> {
         let now = chrono::Utc::now();
-        let cutoff = (now - chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let cutoff = (now - chrono::Duration::minutes(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         sqlx::query(
             "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
         )
@@ -233,10 +246,13 @@ impl Store {
 
 fn token_from_row(row: &SqliteRow) -> Result<ApiToken> {
     let role: String = row.get("role");
-    let role = serde_json::from_value(serde_json::Value::String(role)).map_err(StoreError::corrupt("API token role"))?;
+    let role = serde_json::from_value(serde_json::Value::String(role))
+        .map_err(StoreError::corrupt("API token role"))?;
     Ok(ApiToken {
         id: ApiTokenId(row.get("id")),
-        workspace_id: row.get::<Option<String>, _>("workspace_id").map(WorkspaceId),
+        workspace_id: row
+            .get::<Option<String>, _>("workspace_id")
+            .map(WorkspaceId),
         role,
         name: row.get("name"),
         created_at: row.get("created_at"),

@@ -1,0 +1,6 @@
+//! The API's handlers, one module per resource.
+
+pub mod change_sets;
+pub mod components;
+pub mod schemas;
+pub mod workspaces;
