@@ -78,6 +78,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Run the whole loop against an in-process emulator in a temporary data directory
     Demo(DemoArgs),
+    /// Serve the HTTP API over the data directory, on 127.0.0.1 unless --listen says otherwise
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +262,14 @@ pub struct EmulatorArgs {
     /// Print a commented example configuration and exit
     #[arg(long)]
     pub example_config: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; an address other than loopback serves plain HTTP to the
+    /// network, so put a TLS proxy in front of it
+    #[arg(long, env = "CANOPY_LISTEN", default_value = "127.0.0.1:7070")]
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args)]

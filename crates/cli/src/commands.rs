@@ -14,6 +14,9 @@ use crate::args::*;
 use crate::output::Printer;
 use crate::{EXIT_ACTIONS_FAILED, demo, emulator};
 
+#[path = "serve.rs"]
+mod serve;
+
 /// The file in the data directory that names the default workspace.
 const CURRENT_WORKSPACE_FILE: &str = "current-workspace";
 
@@ -23,6 +26,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Schema(command) => return crate::output::schema(&printer, command),
         Command::Emulator(args) => return emulator::run(args).await,
         Command::Demo(args) => return demo::run(args).await,
+        Command::Serve(args) => return serve::run(args, &cli.global).await,
         _ => {}
     }
     let data_dir = data_dir(cli.global.data_dir.as_deref())?;
@@ -82,7 +86,9 @@ impl Session {
                 self.printer.refresh(&report);
                 Ok(if report.resources.iter().any(|r| r.status == "error") { 1 } else { 0 })
             }
-            Command::Schema(_) | Command::Emulator(_) | Command::Demo(_) => unreachable!("handled before opening the store"),
+            Command::Schema(_) | Command::Emulator(_) | Command::Demo(_) | Command::Serve(_) => {
+                unreachable!("handled before opening the store")
+            }
         }
     }
 
