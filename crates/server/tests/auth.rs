@@ -74,13 +74,14 @@ async fn other_workspace_is_not_found() {
     let a = fixture.workspace("a").await;
     let b = fixture.workspace("b").await;
     let token_a = fixture.token(&a, "apply").await;
-    fixture
+    let draft_b = fixture
         .post(
             &format!("/api/workspaces/{b}/change-sets"),
             &fixture.admin,
             json!({"name": "draft"}),
         )
         .await;
+    let draft_b_id = draft_b.json()["id"].as_str().unwrap().to_string();
 
     let reads = [
         format!("/api/workspaces/{b}"),
@@ -120,6 +121,18 @@ async fn other_workspace_is_not_found() {
             reply.body
         );
     }
+    let through_own = fixture
+        .get(
+            &format!("/api/workspaces/{a}/change-sets/{draft_b_id}"),
+            &token_a,
+        )
+        .await;
+    assert_eq!(
+        through_own.status,
+        StatusCode::NOT_FOUND,
+        "B's change set id under A: {}",
+        through_own.body
+    );
     let missing = fixture
         .get("/api/workspaces/no-such-workspace", &token_a)
         .await;

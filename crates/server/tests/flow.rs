@@ -524,3 +524,47 @@ async fn retry_and_cancel_actions() {
     );
     assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_stream_filters_by_change_set() {
+    let fixture = Fixture::start().await;
+    let ws = fixture.workspace("main").await;
+    let other = fixture.workspace("other").await;
+    let admin = fixture.admin.clone();
+    let mut filtered = fixture.events(&ws, &admin, "?change_set=wanted").await;
+    let mut everything = fixture.events(&ws, &admin, "").await;
+    for workspace in [&other, &ws] {
+        for name in ["ignored", "wanted"] {
+            let path = format!("/api/workspaces/{workspace}/change-sets");
+            fixture.post(&path, &admin, json!({"name": name})).await;
+            let region = json!({"Region": "us-east-1"});
+            fixture
+                .component(workspace, &admin, name, "Region", "region", region)
+                .await;
+        }
+    }
+
+    let seen_filtered = events_until(&mut filtered, |e| e["event"] == "component_changed").await;
+    let seen_all = events_until(&mut everything, |e| e["event"] == "component_changed").await;
+
+    let changed = seen_filtered.last().unwrap();
+    assert_eq!(changed["change_set"], "wanted", "{seen_filtered:?}");
+    assert_eq!(changed["workspace_id"], ws.as_str(), "{seen_filtered:?}");
+    assert!(
+        seen_filtered
+            .iter()
+            .all(|e| e["change_set"].is_null() || e["change_set"] == "wanted"),
+        "only the wanted change set's events: {seen_filtered:?}"
+    );
+    let first = seen_all.last().unwrap();
+    assert_eq!(
+        first["change_set"], "ignored",
+        "the unfiltered stream sees every change set"
+    );
+    assert!(
+        seen_all
+            .iter()
+            .all(|e| e["workspace_id"].is_null() || e["workspace_id"] == ws.as_str()),
+        "no event of another workspace: {seen_all:?}"
+    );
+}
