@@ -568,3 +568,151 @@ async fn event_stream_filters_by_change_set() {
         "no event of another workspace: {seen_all:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_apply_waits_for_first() {
+    // Resource requests never finish within the test, so the first apply is still
+    // running when the second request arrives.
+    let fixture = Fixture::start_with(std::time::Duration::from_secs(3600)).await;
+    let ws = fixture.workspace("main").await;
+    let admin = fixture.admin.clone();
+    fixture.customer_secret(&ws, &admin).await;
+    fixture.change_set(&ws, &admin, "slow").await;
+    let bucket = json!({"BucketName": "canopy-server-slow"});
+    fixture
+        .component(&ws, &admin, "slow", "AWS::S3::Bucket", "bucket", bucket)
+        .await;
+    let mut events = fixture.events(&ws, &admin, "").await;
+
+    let first = fixture
+        .post(
+            &format!("/api/workspaces/{ws}/change-sets/slow/apply"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let progress = events_until(&mut events, |e| e["event"] == "action_progress").await;
+    let second = fixture
+        .post(
+            &format!("/api/workspaces/{ws}/change-sets/HEAD/apply"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let location = first
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let running = fixture.get(&location, &admin).await.json();
+    let listed = fixture
+        .get(&format!("/api/workspaces/{ws}/applies"), &admin)
+        .await
+        .json();
+
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+    assert_eq!(
+        progress.last().unwrap()["component"],
+        "bucket",
+        "{progress:?}"
+    );
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+    assert_eq!(second.code(), "apply_in_progress");
+    assert_eq!(running["status"], "running", "{running}");
+    assert!(running["report"].is_null(), "{running}");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merge_conflict_ends_apply_with_error() {
+    let fixture = Fixture::start().await;
+    let ws = fixture.workspace("main").await;
+    let admin = fixture.admin.clone();
+    fixture.customer_secret(&ws, &admin).await;
+    fixture.change_set(&ws, &admin, "base").await;
+    let vpc = json!({"CidrBlock": "10.0.0.0/16"});
+    fixture
+        .component(&ws, &admin, "base", "AWS::EC2::VPC", "vpc", vpc)
+        .await;
+    let started = fixture
+        .post(
+            &format!("/api/workspaces/{ws}/change-sets/base/apply"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let location = started
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let base = fixture.wait_for_apply(&location, &admin).await;
+    assert_eq!(base["status"], "succeeded", "{base}");
+    for (name, value) in [("left", true), ("right", false)] {
+        fixture
+            .post(
+                &format!("/api/workspaces/{ws}/change-sets"),
+                &admin,
+                json!({"name": name}),
+            )
+            .await;
+        let path = format!("/api/workspaces/{ws}/change-sets/{name}/components/vpc/properties");
+        let set = fixture
+            .post(
+                &path,
+                &admin,
+                json!({"path": "/EnableDnsHostnames", "value": value}),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    }
+    let mut events = fixture.events(&ws, &admin, "?change_set=right").await;
+
+    let left = fixture
+        .post(
+            &format!("/api/workspaces/{ws}/change-sets/left/apply"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let left_location = left
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let left_run = fixture.wait_for_apply(&left_location, &admin).await;
+    let right = fixture
+        .post(
+            &format!("/api/workspaces/{ws}/change-sets/right/apply"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let right_location = right
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let right_run = fixture.wait_for_apply(&right_location, &admin).await;
+    let finished = events_until(&mut events, |e| e["event"] == "apply_finished").await;
+
+    assert_eq!(left_run["status"], "succeeded", "{left_run}");
+    assert_eq!(right.status, StatusCode::ACCEPTED, "{}", right.body);
+    assert_eq!(right_run["status"], "error", "{right_run}");
+    assert_eq!(right_run["error"]["code"], "merge_conflict", "{right_run}");
+    assert_eq!(
+        right_run["error"]["conflicts"][0]["component"], "vpc",
+        "{right_run}"
+    );
+    let event = finished.last().unwrap();
+    assert_eq!(event["status"], "error", "{event}");
+    assert_eq!(event["error"]["code"], "merge_conflict", "{event}");
+}

@@ -345,7 +345,11 @@ pub async fn refresh(
     params(("workspace" = String, Path, description = "Workspace name or id"), EventQuery),
     responses((status = 200, description = "Server-sent events, each a JSON object whose `event` field names its kind: subscribed, qualified, action_progress, action_finished, resource_changed, apply_started, apply_finished, change_set_created, change_set_abandoned, component_changed, component_deleted, secret_created, workspace_token_rotated or lagged", content_type = "text/event-stream", body = String),
         (status = 404, body = ErrorBody)))]
-/// Streams a workspace's live events.
+/// Streams a workspace's live events. Browsers read the stream with `fetch` and a
+/// `ReadableStream`, because `EventSource` cannot send the `Authorization` header.
+///
+/// NOTE: events are not stored, so `Last-Event-ID` cannot replay missed ones; a client
+/// that reconnects reloads what it shows.
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,

@@ -64,8 +64,14 @@ pub struct Fixture {
 
 impl Fixture {
     pub async fn start() -> Fixture {
+        Fixture::start_with(Duration::from_millis(50)).await
+    }
+
+    /// Starts with the emulator taking `request_delay` from accepting a resource
+    /// request to its result.
+    pub async fn start_with(request_delay: Duration) -> Fixture {
         let loopback = "127.0.0.1:0".parse().expect("loopback address");
-        let config = EmulatorConfig::default().with_request_delay(Duration::from_millis(50));
+        let config = EmulatorConfig::default().with_request_delay(request_delay);
         let emulator = canopy_emulator::start(config, loopback)
             .await
             .expect("the emulator starts");
