@@ -10,7 +10,7 @@ use canopy_engine::{EngineEvent, EventSink};
 use canopy_store::WorkspaceId;
 use futures_util::Stream;
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// Events kept for slow readers; a reader that falls further behind gets a `lagged`
 /// event and should reload what it shows.
@@ -32,14 +32,18 @@ pub struct ServerEvent {
 pub struct EventHub {
     sender: broadcast::Sender<Arc<ServerEvent>>,
     sequence: Arc<AtomicU64>,
+    /// Set to true to end every open stream.
+    closed: Arc<watch::Sender<bool>>,
 }
 
 impl Default for EventHub {
     fn default() -> Self {
         let (sender, _) = broadcast::channel(BUFFER);
+        let (closed, _) = watch::channel(false);
         EventHub {
             sender,
             sequence: Arc::new(AtomicU64::new(1)),
+            closed: Arc::new(closed),
         }
     }
 }
@@ -71,52 +75,89 @@ impl EventHub {
     }
 
     /// Opens a server-sent event stream of one workspace, optionally only the events of
-    /// one change set (plus the workspace-wide ones).
+    /// one change set (plus the workspace-wide ones). The stream ends when the hub is
+    /// closed.
     pub fn stream(
         &self,
         workspace_id: WorkspaceId,
         change_set: Option<String>,
     ) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
-        let receiver = self.sender.subscribe();
         let first = Event::default().data(
             json!({"event": "subscribed", "workspace_id": workspace_id, "change_set": change_set})
                 .to_string(),
         );
-        let state = (receiver, workspace_id, change_set, Some(first));
-        let stream = futures_util::stream::unfold(
-            state,
-            |(mut receiver, workspace_id, change_set, first)| async move {
-                if let Some(first) = first {
-                    return Some((Ok(first), (receiver, workspace_id, change_set, None)));
-                }
-                loop {
-                    match receiver.recv().await {
-                        Ok(event) => {
-                            if event.workspace_id != workspace_id {
-                                continue;
-                            }
-                            if let (Some(wanted), Some(actual)) = (&change_set, &event.change_set)
-                                && wanted != actual
-                            {
-                                continue;
-                            }
-                            let sse = Event::default()
-                                .id(event.sequence.to_string())
-                                .data(envelope(&event).to_string());
-                            return Some((Ok(sse), (receiver, workspace_id, change_set, None)));
-                        }
-                        Err(broadcast::error::RecvError::Lagged(missed)) => {
-                            tracing::warn!(missed, workspace.id = %workspace_id, "an event stream reader fell behind");
-                            let sse = Event::default()
-                                .data(json!({"event": "lagged", "missed": missed}).to_string());
-                            return Some((Ok(sse), (receiver, workspace_id, change_set, None)));
-                        }
-                        Err(broadcast::error::RecvError::Closed) => return None,
-                    }
-                }
-            },
-        );
+        let reader = Reader {
+            receiver: self.sender.subscribe(),
+            closed: self.closed.subscribe(),
+            workspace_id,
+            change_set,
+            first: Some(first),
+        };
+        let stream = futures_util::stream::unfold(reader, |mut reader| async move {
+            let event = reader.next().await?;
+            Some((Ok(event), reader))
+        });
         Sse::new(stream).keep_alive(KeepAlive::default())
+    }
+
+    /// Ends every open stream, so a graceful shutdown does not wait for readers that
+    /// never disconnect.
+    pub fn close(&self) {
+        let _ = self.closed.send(true);
+    }
+}
+
+/// The state of one open stream.
+struct Reader {
+    receiver: broadcast::Receiver<Arc<ServerEvent>>,
+    closed: watch::Receiver<bool>,
+    workspace_id: WorkspaceId,
+    change_set: Option<String>,
+    first: Option<Event>,
+}
+
+impl Reader {
+    /// Waits for the next event this stream carries; `None` when the stream ends.
+    async fn next(&mut self) -> Option<Event> {
+        if let Some(first) = self.first.take() {
+            return Some(first);
+        }
+        loop {
+            if *self.closed.borrow() {
+                return None;
+            }
+            let received = tokio::select! {
+                _ = self.closed.changed() => return None,
+                received = self.receiver.recv() => received,
+            };
+            match received {
+                Ok(event) => {
+                    if !self.wants(&event) {
+                        continue;
+                    }
+                    let sse = Event::default()
+                        .id(event.sequence.to_string())
+                        .data(envelope(&event).to_string());
+                    return Some(sse);
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, workspace.id = %self.workspace_id, "an event stream reader fell behind");
+                    let lagged = json!({"event": "lagged", "missed": missed});
+                    return Some(Event::default().data(lagged.to_string()));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    fn wants(&self, event: &ServerEvent) -> bool {
+        if event.workspace_id != self.workspace_id {
+            return false;
+        }
+        match (&self.change_set, &event.change_set) {
+            (Some(wanted), Some(actual)) => wanted == actual,
+            _ => true,
+        }
     }
 }
 

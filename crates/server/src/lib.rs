@@ -70,7 +70,10 @@ impl AppState {
 
 /// Builds the router: `/api/...`, `/api/openapi.json` and the `/login` page.
 pub fn router(engine: Engine) -> Router {
-    let state = AppState::new(engine);
+    router_with_state(AppState::new(engine))
+}
+
+fn router_with_state(state: AppState) -> Router {
     let workspace = "/api/workspaces/{workspace}";
     let change_set = "/api/workspaces/{workspace}/change-sets/{change_set}";
     let component = "/api/workspaces/{workspace}/change-sets/{change_set}/components/{component}";
@@ -229,6 +232,7 @@ pub fn login_url(addr: SocketAddr, token: &Sensitive<String>) -> String {
 pub struct RunningServer {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
+    events: events::EventHub,
     task: JoinHandle<std::io::Result<()>>,
 }
 
@@ -242,8 +246,11 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, lets open requests finish, and waits.
+    /// Ends the event streams, stops accepting connections, lets open requests finish,
+    /// and waits. Applies running in the background are not waited for: the engine
+    /// recorded their request tokens, so the next apply resumes them.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
+        self.events.close();
         if let Some(sender) = self.shutdown.take() {
             let _ = sender.send(());
         }
@@ -259,7 +266,9 @@ pub async fn start(engine: Engine, listen: SocketAddr) -> std::io::Result<Runnin
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let (sender, receiver) = oneshot::channel::<()>();
-    let app = router(engine);
+    let state = AppState::new(engine);
+    let events = state.events.clone();
+    let app = router_with_state(state);
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -271,6 +280,7 @@ pub async fn start(engine: Engine, listen: SocketAddr) -> std::io::Result<Runnin
     Ok(RunningServer {
         addr,
         shutdown: Some(sender),
+        events,
         task,
     })
 }

@@ -379,3 +379,21 @@ async fn schemas_search_and_show() {
         .collect();
     assert!(properties.contains(&"CidrBlock"), "{properties:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_event_streams() {
+    let mut fixture = Fixture::start().await;
+    let ws = fixture.workspace("main").await;
+    let admin = fixture.admin.clone();
+    let mut events = fixture.events(&ws, &admin, "").await;
+    let subscribed = events.recv().await.expect("the stream opens");
+    let server = fixture.server.take().expect("the server runs");
+
+    // The timeout only stops a hung test; a stream that kept the server open would hang.
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(60), server.shutdown()).await;
+
+    assert_eq!(subscribed["event"], "subscribed");
+    assert!(stopped.is_ok(), "the shutdown waits for no open stream");
+    assert!(stopped.unwrap().is_ok(), "the server stops cleanly");
+    assert!(events.recv().await.is_none(), "the stream has ended");
+}
