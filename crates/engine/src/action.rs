@@ -28,6 +28,9 @@ use crate::{Engine, EngineError, Result};
 const MAX_SENDS: i64 = 5;
 /// Times a call is repeated while another request on the resource is in flight.
 const MAX_CONCURRENT_WAITS: u32 = 10;
+/// Times a call is sent again, with the same client token, after the SDK's own retries
+/// for throttling ran out.
+const MAX_THROTTLED_RESENDS: u32 = 10;
 
 /// A Cloud Control operation with its payload.
 #[derive(Debug, Clone)]
@@ -404,6 +407,7 @@ impl Run<'_> {
         self.save().await;
 
         let mut waits = 0;
+        let mut resends = 0;
         let event = loop {
             let type_name = self.schema.type_name.clone();
             let sent = match call {
@@ -419,6 +423,13 @@ impl Run<'_> {
                     waits += 1;
                     tracing::info!(action.id = %self.record.id, "another request on the resource is in flight; waiting");
                     tokio::time::sleep(retry_delay(self.engine.config.retry_delay, i64::from(waits))).await;
+                }
+                Err(error) if error.kind() == ErrorKind::Throttling && resends < MAX_THROTTLED_RESENDS => {
+                    // The same client token names the same request, so sending again
+                    // cannot create the resource twice.
+                    resends += 1;
+                    tracing::warn!(action.id = %self.record.id, %error, "throttled after the SDK's retries; sending again with the same client token");
+                    tokio::time::sleep(retry_delay(self.engine.config.retry_delay, i64::from(resends))).await;
                 }
                 Err(error) if error.kind() == ErrorKind::NotFound && matches!(call, Call::Delete { .. }) => {
                     // Already gone: the goal of a delete is met.

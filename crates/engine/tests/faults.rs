@@ -155,3 +155,33 @@ async fn failed_action_skips_only_dependents() {
         .count();
     assert_eq!(subnet_creates, 0, "no CreateResource should be sent for the skipped subnet");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_throttled_past_sdk_retries() {
+    // More throttled calls in a row than the SDK's own attempts.
+    let throttled = canopy_aws::cloudcontrol::MAX_ATTEMPTS + 1;
+    let emulator = quick_emulator().with_throttle(ThrottleRule {
+        operation: Some("CreateResource".into()),
+        first: Some(throttled),
+        rate: None,
+    });
+    let fixture = Fixture::start(emulator, fast_config()).await;
+    fixture.change_set("assets").await;
+    fixture.component("assets", BUCKET, "assets", json!({"BucketName": "canopy-throttled"})).await;
+
+    let report = fixture.apply("assets").await;
+
+    let assets = outcome(&report, "assets");
+    assert_eq!(assets.state, "succeeded", "throttling should delay the create, not fail it: {assets:?}");
+    assert_eq!(fixture.identifiers(BUCKET), ["canopy-throttled"], "exactly one bucket");
+    let tokens: BTreeSet<Option<String>> = fixture
+        .handle()
+        .calls()
+        .iter()
+        .filter(|c| c.operation == "CreateResource")
+        .map(|c| c.client_token.clone())
+        .collect();
+    assert_eq!(tokens.len(), 1, "every attempt should reuse one client token: {tokens:?}");
+    let calls = fixture.create_calls();
+    assert_eq!(calls, throttled as usize + 1, "each throttled call is sent again until one passes");
+}
