@@ -102,6 +102,8 @@ async fn network_lifecycle_through_cli() {
     let (vpc_after, vpc_model) = fixture.only(VPC);
     assert_eq!(vpc_after, vpc_id, "an update must keep the VPC");
     assert_eq!(vpc_model["Tags"][0]["Value"], "net-v2", "the emulator's VPC should carry the new tag");
+    let after_update = fixture.ok(&["plan", "HEAD"]).stdout;
+    assert!(after_update.contains("No changes"), "the plan after the update should be empty:\n{after_update}");
 
     // The CIDR block of a subnet is create-only, so changing it plans a replacement.
     fixture.ok(&["change-set", "create", "resize"]);
@@ -115,6 +117,8 @@ async fn network_lifecycle_through_cli() {
     assert_eq!(new_subnet["CidrBlock"], "10.0.2.0/24", "the new subnet should have the new CIDR block");
     let subnet_view = fixture.show("HEAD", "subnet");
     assert_eq!(subnet_view["resource"]["identifier"], new_subnet_id.as_str(), "canopy should record the new subnet");
+    let after_replace = fixture.ok(&["plan", "HEAD"]).stdout;
+    assert!(after_replace.contains("No changes"), "the plan after the replacement should be empty:\n{after_replace}");
 
     // A change made outside canopy: a managed property drifts, an unmanaged one does not.
     let mut changed = fixture.handle().find_resource(CUSTOMER, REGION, VPC, &vpc_id).expect("the VPC");
