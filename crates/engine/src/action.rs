@@ -35,7 +35,9 @@ const MAX_THROTTLED_RESENDS: u32 = 10;
 /// A Cloud Control operation with its payload.
 #[derive(Debug, Clone)]
 enum Call {
-    Create { desired: Value },
+    /// `replaces` names the resource a create_then_delete replacement deletes once the
+    /// create succeeds; it is kept in the action row so a resumed create deletes it too.
+    Create { desired: Value, replaces: Option<String> },
     Update { identifier: String, patch: Value, desired: Value },
     Delete { identifier: String },
 }
@@ -52,7 +54,8 @@ impl Call {
     /// The payload kept in the action row, enough to send the call again.
     fn payload(&self) -> Value {
         match self {
-            Call::Create { desired } => json!({"DesiredState": desired}),
+            Call::Create { desired, replaces: None } => json!({"DesiredState": desired}),
+            Call::Create { desired, replaces: Some(old) } => json!({"DesiredState": desired, "Replaces": old}),
             Call::Update { identifier, patch, desired } => {
                 json!({"Identifier": identifier, "PatchDocument": patch, "DesiredState": desired})
             }
@@ -63,7 +66,10 @@ impl Call {
     fn from_record(operation: &str, payload: &Value) -> Option<Call> {
         let identifier = || payload.get("Identifier").and_then(Value::as_str).map(str::to_string);
         match operation {
-            "CREATE" => Some(Call::Create { desired: payload.get("DesiredState")?.clone() }),
+            "CREATE" => Some(Call::Create {
+                desired: payload.get("DesiredState")?.clone(),
+                replaces: payload.get("Replaces").and_then(Value::as_str).map(str::to_string),
+            }),
             "UPDATE" => Some(Call::Update {
                 identifier: identifier()?,
                 patch: payload.get("PatchDocument")?.clone(),
@@ -208,7 +214,10 @@ impl Engine {
             // token makes Cloud Control return the request it already has.
             None => run.send_with_token(&call).await,
         };
-        let result = run.settle(&component, &call, finish).await;
+        let mut result = run.settle(&component, &call, finish).await;
+        if let (Ok(()), Call::Create { replaces: Some(old), .. }) = (&result, &call) {
+            result = run.delete_replaced(old.clone()).await;
+        }
         run.finish(result).await
     }
 }
@@ -273,7 +282,7 @@ impl Run<'_> {
     async fn execute(&mut self, action: &PlannedAction) -> std::result::Result<(), String> {
         let (_, component, resource, desired) = self.current().await.map_err(|e| e.to_string())?;
         match action.kind {
-            ActionKind::Create => self.create(&component, desired).await,
+            ActionKind::Create => self.create(&component, desired, None).await,
             ActionKind::Delete => {
                 let identifier = resource.and_then(|r| r.identifier).ok_or("the resource has no identifier")?;
                 self.delete(&component, identifier).await
@@ -305,9 +314,13 @@ impl Run<'_> {
         }
     }
 
-    async fn create(&mut self, component: &Component, desired: Value) -> std::result::Result<(), String> {
-        self.put_resource(component, None, "creating", None, None, None).await;
-        let call = Call::Create { desired };
+    async fn create(&mut self, component: &Component, desired: Value, replaces: Option<String>) -> std::result::Result<(), String> {
+        // The resource being replaced still exists until the create succeeds, so its
+        // record stays.
+        if replaces.is_none() {
+            self.put_resource(component, None, "creating", None, None, None).await;
+        }
+        let call = Call::Create { desired, replaces };
         let finish = self.send(&call).await;
         self.settle(component, &call, finish).await
     }
@@ -326,21 +339,24 @@ impl Run<'_> {
         match self.schema.replacement_strategy {
             ReplacementStrategy::DeleteThenCreate => {
                 self.delete(component, old).await?;
-                self.create(component, desired).await
+                self.create(component, desired, None).await
             }
             ReplacementStrategy::CreateThenDelete => {
-                let previous = resource.clone();
-                self.create(component, desired).await?;
-                let call = Call::Delete { identifier: old };
-                let finish = self.send(&call).await;
-                match finish {
-                    Finish::Success(_) => Ok(()),
-                    Finish::Failed { message, .. } | Finish::Unknown { message } => Err(format!(
-                        "created the replacement, but deleting the old resource {} failed: {message}",
-                        previous.identifier.unwrap_or_default()
-                    )),
-                }
+                self.create(component, desired, Some(old.clone())).await?;
+                self.delete_replaced(old).await
             }
+        }
+    }
+
+    /// Deletes the resource a create_then_delete replacement replaced, keeping the
+    /// component's record of the new one.
+    async fn delete_replaced(&mut self, old: String) -> std::result::Result<(), String> {
+        let call = Call::Delete { identifier: old.clone() };
+        match self.send(&call).await {
+            Finish::Success(_) => Ok(()),
+            Finish::Failed { message, .. } | Finish::Unknown { message } => Err(format!(
+                "created the replacement, but deleting the old resource {old} failed: {message}"
+            )),
         }
     }
 
@@ -373,7 +389,7 @@ impl Run<'_> {
             // A create that failed may still have made the resource: look for it by the
             // identifier the event named, or the one the desired state spells out.
             let left_behind = match call {
-                Call::Create { desired } => identifier.clone().or_else(|| self.schema.identifier_of(desired)),
+                Call::Create { desired, .. } => identifier.clone().or_else(|| self.schema.identifier_of(desired)),
                 _ => None,
             };
             if let Some(identifier) = left_behind
@@ -411,7 +427,7 @@ impl Run<'_> {
         let event = loop {
             let type_name = self.schema.type_name.clone();
             let sent = match call {
-                Call::Create { desired } => self.client.create_resource(&type_name, desired, &token).await,
+                Call::Create { desired, .. } => self.client.create_resource(&type_name, desired, &token).await,
                 Call::Update { identifier, patch, .. } => {
                     self.client.update_resource(&type_name, identifier, patch, &token).await
                 }
@@ -538,11 +554,16 @@ impl Run<'_> {
                 self.record.state = "unknown".into();
                 Err(message)
             }
-            (Call::Delete { .. }, Finish::Success(_)) => {
-                self.forget_resource(component).await;
+            (Call::Delete { identifier }, Finish::Success(_)) => {
+                // A resumed delete of a replaced resource must keep the replacement.
+                let recorded = self.engine.store.find_resource(&self.workspace.id, &component.id).await;
+                let replaced = matches!(recorded, Ok(Some(r)) if r.identifier.as_ref().is_some_and(|id| id != identifier));
+                if !replaced {
+                    self.forget_resource(component).await;
+                }
                 Ok(())
             }
-            (Call::Create { desired } | Call::Update { desired, .. }, Finish::Success(event)) => {
+            (Call::Create { desired, .. } | Call::Update { desired, .. }, Finish::Success(event)) => {
                 let identifier = event
                     .identifier
                     .clone()
@@ -552,7 +573,14 @@ impl Run<'_> {
                 self.put_resource(component, Some(identifier), "ok", properties, Some(desired.clone()), None).await;
                 Ok(())
             }
-            (Call::Create { desired }, Finish::Failed { message, identifier: Some(identifier), .. }) => {
+            (Call::Create { replaces: Some(old), .. }, Finish::Failed { message, identifier, .. }) => {
+                // The resource being replaced still exists and stays recorded.
+                Err(match identifier {
+                    Some(left) => format!("{message}; the failed replacement left {left} behind, and {old} is kept"),
+                    None => format!("{message}; {old} is kept"),
+                })
+            }
+            (Call::Create { desired, .. }, Finish::Failed { message, identifier: Some(identifier), .. }) => {
                 // A failed create that named a resource keeps it, marked failed.
                 let properties = self.read(&identifier).await;
                 if properties.is_some() {

@@ -194,3 +194,86 @@ async fn crash_after_client_token_resumes_it() {
     let plan = fixture.engine.plan(common::WORKSPACE, "HEAD").await.expect("the plan");
     assert!(plan.is_empty(), "nothing should be left to do: {:?}", plan.actions);
 }
+
+const ASSOCIATION: &str = "AWS::EKS::PodIdentityAssociation";
+
+/// Creates a pod identity association and opens change set `move` that changes its
+/// namespace. The type declares create_then_delete and its namespace is create-only,
+/// so applying `move` creates the new association before deleting the old one.
+/// Returns the old association's identifier.
+async fn association_to_replace(fixture: &Fixture) -> String {
+    fixture.change_set("pods").await;
+    let domain = json!({
+        "ClusterName": "main",
+        "Namespace": "old",
+        "ServiceAccount": "app",
+        "RoleArn": format!("arn:aws:iam::{}:role/app", common::CUSTOMER),
+    });
+    fixture.component("pods", ASSOCIATION, "pod-identity", domain).await;
+    let created = fixture.apply("pods").await;
+    assert!(created.success(), "the association should be created: {created:?}");
+    let old = fixture.identifiers(ASSOCIATION);
+    assert_eq!(old.len(), 1, "one association before the replacement: {old:?}");
+
+    let workspace = fixture.workspace().await;
+    fixture.store().create_change_set(&workspace.id, "move").await.expect("the change set");
+    fixture
+        .engine
+        .set_property(common::WORKSPACE, "move", "pod-identity", "/Namespace", json!("new"))
+        .await
+        .expect("the namespace changes");
+    old[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumed_replacement_deletes_old_resource() {
+    let emulator = EmulatorConfig::default().with_request_delay(Duration::from_millis(20));
+    let fixture = Fixture::start(emulator, short_deadline()).await;
+    let old = association_to_replace(&fixture).await;
+
+    // The replacement's create outlives the deadline, as if canopy stopped there.
+    fixture.handle().set_request_delay(Duration::from_millis(1500));
+    let interrupted = fixture.apply("move").await;
+    let replace = outcome(&interrupted, "pod-identity");
+    assert_eq!(replace.kind, "replace", "a new namespace replaces the association: {replace:?}");
+    assert_eq!(replace.state, "unknown", "the create of the replacement outlives the deadline: {replace:?}");
+    let token = replace.request_token.clone().expect("the request token");
+    wait_until_finished(&fixture, &token).await;
+    fixture.handle().set_request_delay(Duration::from_millis(20));
+
+    let resumed = fixture.apply("HEAD").await;
+
+    assert!(resumed.success(), "the resumed apply should succeed: {resumed:?}");
+    let left = fixture.identifiers(ASSOCIATION);
+    assert_eq!(left.len(), 1, "the old association must not be left behind: {left:?}");
+    assert_ne!(left[0], old, "the old association should be deleted");
+    let resource = fixture.show("pod-identity").await.resource.expect("the association is recorded");
+    assert_eq!(resource.identifier.as_deref(), Some(left[0].as_str()), "canopy should record the new association");
+    let plan = fixture.engine.plan(common::WORKSPACE, "HEAD").await.expect("the plan");
+    assert!(plan.is_empty(), "nothing should be left to do: {:?}", plan.actions);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_replacement_keeps_old_resource() {
+    let emulator = EmulatorConfig::default().with_request_delay(Duration::from_millis(20));
+    let fixture = Fixture::start(emulator, fast_config()).await;
+    let old = association_to_replace(&fixture).await;
+    fixture.handle().add_failure(FailureRule {
+        type_name: Some(ASSOCIATION.into()),
+        operation: Some(Operation::Create),
+        error_code: "InvalidRequest".into(),
+        first: Some(1),
+        ..FailureRule::default()
+    });
+
+    let failed = fixture.apply("move").await;
+
+    let replace = outcome(&failed, "pod-identity");
+    assert_eq!(replace.state, "failed", "the replacement's create fails: {replace:?}");
+    assert_eq!(fixture.identifiers(ASSOCIATION), [old.clone()], "the old association still exists");
+    let resource = fixture.show("pod-identity").await.resource.expect("canopy should keep the old association");
+    assert_eq!(resource.identifier.as_deref(), Some(old.as_str()), "canopy should still record the old association");
+    let plan = fixture.engine.plan(common::WORKSPACE, "HEAD").await.expect("the plan");
+    let kinds: Vec<&str> = plan.actions.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["replace"], "the next plan should replace the old association, not create beside it");
+}
