@@ -1,7 +1,8 @@
 //! Requests whose outcome an apply did not see: a create that hangs past the deadline,
-//! one that finishes after it, and a process that stopped between recording the client
-//! token and receiving the response. A later apply must finish each without creating
-//! a second resource.
+//! one that finishes after it, a create_then_delete replacement cut off after its
+//! create, and a process that stopped between recording the client token and receiving
+//! the response. A later apply must finish each without creating a second resource or
+//! losing track of one.
 
 mod common;
 
