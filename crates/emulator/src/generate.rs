@@ -70,8 +70,8 @@ pub(crate) fn complete_model(
         if schema.is_read_only(&segments) || lookup(&model, &segments).is_some() {
             continue;
         }
-        let name = generated_name(&schema.type_name, rng);
-        insert_at(&mut model, &segments, json!(name));
+        let name = identifier_value(schema, &model, &segments, rng);
+        insert_at(&mut model, &segments, name);
     }
 
     // Shorter paths first, so an object exists before its read-only children are set.
@@ -137,6 +137,35 @@ fn insert_at(model: &mut Value, segments: &[Segment], value: Value) {
     if let (Value::Object(object), Segment::Key(key)) = (current, last) {
         object.insert(key.clone(), value);
     }
+}
+
+/// Picks a value for an identifier part the caller left out: a generated name when the
+/// property's schema accepts one, else a lower-case random string, else the schema's
+/// own sample (an enumerated value, or a string built from the pattern).
+fn identifier_value(
+    schema: &ResourceSchema,
+    model: &Value,
+    segments: &[Segment],
+    rng: &mut StdRng,
+) -> Value {
+    let mut candidates = vec![
+        json!(generated_name(&schema.type_name, rng)),
+        json!(random_chars(rng, 12, LOWER)),
+    ];
+    if let Some(sample) = canopy_schema::sample_property(schema, segments) {
+        candidates.push(sample);
+    }
+    let pointer = canopy_schema::format_pointer(segments);
+    let fits = |candidate: &Value| {
+        let mut trial = model.clone();
+        insert_at(&mut trial, segments, candidate.clone());
+        !schema
+            .validate(&trial)
+            .iter()
+            .any(|issue| issue.path == pointer || issue.path.starts_with(&format!("{pointer}/")))
+    };
+    let fallback = candidates[0].clone();
+    candidates.into_iter().find(fits).unwrap_or(fallback)
 }
 
 /// Generates a name like the ones CloudFormation generates: the type's last part and a random
@@ -328,6 +357,22 @@ mod tests {
         let name = model["BucketName"].as_str().expect("name generated");
         assert!(name.starts_with("canopy-bucket-"), "{name}");
         assert_eq!(model["Arn"], format!("arn:aws:s3:::{name}"));
+    }
+
+    #[test]
+    fn generated_identifier_follows_enum() {
+        let schema = Registry::bundled()
+            .get("AWS::ApplicationAutoScaling::ScalingPolicy")
+            .unwrap();
+        let mut rng = StdRng::seed_from_u64(1);
+        let segments = [Segment::key("ScalableDimension")];
+
+        let value = identifier_value(&schema, &json!({}), &segments, &mut rng);
+
+        let allowed = schema.property(&segments).unwrap()["enum"]
+            .as_array()
+            .unwrap();
+        assert!(allowed.contains(&value), "{value}");
     }
 
     #[test]

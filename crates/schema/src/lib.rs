@@ -25,7 +25,7 @@ pub use bundle::{Manifest, Registry, TypeSummary};
 pub use error::SchemaError;
 pub use path::{PathPart, PropertyPath, Segment, format_pointer, parse_pointer};
 pub use resource::{Handler, Handlers, Operation, ReplacementStrategy, ResourceSchema};
-pub use sample::sample_model;
+pub use sample::{sample_model, sample_property};
 pub use tree::{PropertyNode, render_tree};
 pub use validate::ValidationIssue;
 

@@ -11,6 +11,7 @@ mod string;
 
 use serde_json::{Map, Value};
 
+use crate::path::Segment;
 use crate::resource::ResourceSchema;
 
 /// Maximum nesting depth the generator follows, a guard against recursive definitions.
@@ -27,6 +28,14 @@ const MAX_DEPTH: usize = 12;
 /// first alternative), and their samples fail validation.
 pub fn sample_model(schema: &ResourceSchema) -> Value {
     Generator { schema }.value(&schema.document, 0)
+}
+
+/// Generates a value for the property at a model path, with the same rules as
+/// [`sample_model`]: for an object, its required properties. Returns `None` when the
+/// schema does not describe the path.
+pub fn sample_property(schema: &ResourceSchema, path: &[Segment]) -> Option<Value> {
+    let subschema = schema.property(path)?;
+    Some(Generator { schema }.value(subschema, path.len()))
 }
 
 struct Generator<'a> {

@@ -55,7 +55,14 @@ pub(super) fn canonical_identifier(
     let parts = schema
         .parse_identifier(identifier)
         .map_err(|error| ApiError::invalid_request(error.to_string()))?;
-    schema.identifier_of(&Value::Object(parts)).ok_or_else(|| {
+    // The parts are keyed by property path (`Device/DeviceName` for a nested part), so
+    // they are joined in schema order rather than read back from a model.
+    let values: Option<Vec<&str>> = schema
+        .primary_identifier_names()
+        .iter()
+        .map(|name| parts.get(name).and_then(Value::as_str))
+        .collect();
+    values.map(|values| values.join("|")).ok_or_else(|| {
         ApiError::invalid_request(format!("identifier {identifier:?} is incomplete"))
     })
 }

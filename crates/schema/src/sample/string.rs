@@ -13,6 +13,34 @@ const PLAIN_TEXT: &str = "sample";
 /// Generates a string that matches the schema's `pattern` (if any) and lies within its
 /// `minLength` and `maxLength`, in characters.
 pub(super) fn sample_string(subschema: &Value) -> String {
+    let declared = sample_string_of(subschema);
+    if !declared.is_empty() {
+        return declared;
+    }
+    // Services reject most empty names and ids even where the schema allows them, so
+    // a non-empty string is tried first and kept when it still fits the schema.
+    let mut longer = subschema.clone();
+    if let Some(object) = longer.as_object_mut() {
+        object.insert("minLength".into(), Value::from(1));
+    }
+    let text = sample_string_of(&longer);
+    let fits_max = subschema
+        .get("maxLength")
+        .and_then(Value::as_u64)
+        .is_none_or(|max| text.chars().count() as u64 <= max);
+    let fits_pattern = subschema
+        .get("pattern")
+        .and_then(Value::as_str)
+        .and_then(|pattern| fancy_regex::Regex::new(&translate(pattern)).ok())
+        .is_none_or(|re| re.is_match(&text).unwrap_or(false));
+    if fits_max && fits_pattern {
+        text
+    } else {
+        declared
+    }
+}
+
+fn sample_string_of(subschema: &Value) -> String {
     let min_length = subschema
         .get("minLength")
         .and_then(Value::as_u64)

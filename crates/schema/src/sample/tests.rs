@@ -1,7 +1,8 @@
 use serde_json::json;
 
-use super::sample_model;
+use super::{sample_model, sample_property};
 use crate::Registry;
+use crate::Segment;
 
 #[test]
 fn required_properties_only() {
@@ -66,4 +67,21 @@ fn nested_required_objects_filled() {
             .validate(&json!({ "LifecycleConfiguration": { "Rules": [rule] } }))
             .is_empty()
     );
+}
+
+#[test]
+fn property_sample_follows_its_schema() {
+    let schema = Registry::bundled().get("AWS::Logs::LogGroup").unwrap();
+
+    let retention = sample_property(&schema, &[Segment::key("RetentionInDays")]);
+    let missing = sample_property(&schema, &[Segment::key("NoSuchProperty")]);
+
+    let retention = retention.expect("a value");
+    assert!(retention.is_i64(), "{retention}");
+    assert!(
+        schema
+            .validate(&json!({"RetentionInDays": retention}))
+            .is_empty()
+    );
+    assert_eq!(missing, None);
 }
