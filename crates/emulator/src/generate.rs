@@ -83,6 +83,12 @@ pub(crate) fn complete_model(
         if lookup(&model, &segments).is_some() {
             continue;
         }
+        // A nested read-only value exists only inside an object the caller set, since
+        // services do not create the enclosing configuration on their own.
+        let parent = &segments[..segments.len().saturating_sub(1)];
+        if !parent.is_empty() && lookup(&model, parent).is_none() {
+            continue;
+        }
         let value = generated_value(schema, &segments, &model, placement, rng);
         insert_at(&mut model, &segments, value);
     }
@@ -357,6 +363,25 @@ mod tests {
         let name = model["BucketName"].as_str().expect("name generated");
         assert!(name.starts_with("canopy-bucket-"), "{name}");
         assert_eq!(model["Arn"], format!("arn:aws:s3:::{name}"));
+    }
+
+    #[test]
+    fn nested_read_only_needs_its_parent() {
+        let schema = Registry::bundled()
+            .get("AWS::CustomerProfiles::Domain")
+            .unwrap();
+        let mut rng = StdRng::seed_from_u64(1);
+
+        let without = complete_model(&schema, &json!({"DomainName": "d"}), &placement(), &mut rng);
+        let with = complete_model(
+            &schema,
+            &json!({"DomainName": "d", "RuleBasedMatching": {"Enabled": true}}),
+            &placement(),
+            &mut rng,
+        );
+
+        assert!(without.get("RuleBasedMatching").is_none(), "{without}");
+        assert!(with["RuleBasedMatching"].get("Status").is_some(), "{with}");
     }
 
     #[test]
