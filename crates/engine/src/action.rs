@@ -8,6 +8,8 @@
 //! twice with different tokens unless the earlier request finished FAILED with a
 //! retryable code and nothing was created.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use canopy_aws::cloudcontrol::{
@@ -21,7 +23,7 @@ use serde_json::{Value, json};
 use crate::apply::ActionOutcome;
 use crate::events::EngineEvent;
 use crate::plan::{ActionKind, PlannedAction};
-use crate::resolve::Resolver;
+use crate::resolve::{Resolver, subscriptions_of};
 use crate::{Engine, EngineError, Result};
 
 /// Times one operation is sent after retryable FAILED results, including the first.
@@ -103,11 +105,19 @@ struct Run<'a> {
     schema: std::sync::Arc<ResourceSchema>,
     workspace: &'a Workspace,
     region: String,
+    /// HEAD's components when the apply started.
+    components: Arc<Vec<Component>>,
 }
 
 impl Engine {
     /// Runs one planned action to its end and returns how it ended.
-    pub(crate) async fn run_action(&self, workspace: &Workspace, change_set: &ChangeSet, action: PlannedAction) -> ActionOutcome {
+    pub(crate) async fn run_action(
+        &self,
+        workspace: &Workspace,
+        change_set: &ChangeSet,
+        action: PlannedAction,
+        components: Arc<Vec<Component>>,
+    ) -> ActionOutcome {
         let record = ActionRecord {
             id: ActionId::new(),
             workspace_id: workspace.id.clone(),
@@ -126,7 +136,7 @@ impl Engine {
             created_at: canopy_store_now(),
             updated_at: String::new(),
         };
-        match self.prepare(workspace, &action, record.clone()).await {
+        match self.prepare(workspace, &action, record.clone(), components).await {
             Ok(mut run) => {
                 let result = run.execute(&action).await;
                 run.finish(result).await
@@ -141,9 +151,13 @@ impl Engine {
         }
     }
 
-    async fn prepare<'a>(&'a self, workspace: &'a Workspace, action: &PlannedAction, record: ActionRecord) -> Result<Run<'a>> {
-        let head = self.store.head(&workspace.id).await?;
-        let components = self.store.list_components(&head.id).await?;
+    async fn prepare<'a>(
+        &'a self,
+        workspace: &'a Workspace,
+        action: &PlannedAction,
+        record: ActionRecord,
+        components: Arc<Vec<Component>>,
+    ) -> Result<Run<'a>> {
         let component = components
             .iter()
             .find(|c| c.id == action.component_id)
@@ -158,6 +172,7 @@ impl Engine {
             schema,
             workspace,
             region,
+            components,
         })
     }
 
@@ -200,6 +215,7 @@ impl Engine {
             schema,
             workspace,
             region: session.1,
+            components: Arc::new(components),
         };
         let Some(call) = call else {
             let message = "no Cloud Control call was recorded; the action never started".to_string();
@@ -220,6 +236,26 @@ impl Engine {
         }
         run.finish(result).await
     }
+}
+
+/// Returns the component and every live component its subscriptions reach, directly or
+/// through other producers.
+fn producers_of<'a>(components: &'a [Component], component: &'a Component) -> Vec<&'a Component> {
+    let mut reached = vec![component];
+    let mut index = 0;
+    while index < reached.len() {
+        let sources = subscriptions_of(reached[index]).unwrap_or_default();
+        index += 1;
+        for source in sources {
+            let producer = components.iter().find(|c| c.name() == source.source && !c.deleted);
+            if let Some(producer) = producer
+                && !reached.iter().any(|c| c.id == producer.id)
+            {
+                reached.push(producer);
+            }
+        }
+    }
+    reached
 }
 
 fn canopy_store_now() -> String {
@@ -261,26 +297,31 @@ impl Run<'_> {
         });
     }
 
-    /// Loads the component and its resource as HEAD holds them now.
-    async fn current(&self) -> Result<(Vec<Component>, Component, Option<Resource>, Value)> {
-        let head = self.engine.store.head(&self.workspace.id).await?;
-        let components = self.engine.store.list_components(&head.id).await?;
+    /// Returns the component, its resource as recorded now and its desired properties.
+    ///
+    /// Only the resources of the component and of the producers its subscriptions reach
+    /// are loaded, so the rows an action reads do not grow with the workspace.
+    async fn current(&self) -> Result<(Component, Option<Resource>, Value)> {
+        let components = self.components.as_slice();
         let component = components
             .iter()
             .find(|c| c.id == self.record.component_id)
             .cloned()
             .ok_or_else(|| EngineError::invalid("component", "it is no longer in HEAD"))?;
-        let resources = self.engine.resources_by_component(self.workspace).await?;
+        let mut resources = HashMap::new();
+        for related in producers_of(components, &component) {
+            if let Some(resource) = self.engine.store.find_resource(&self.workspace.id, &related.id).await? {
+                resources.insert(related.id.clone(), resource);
+            }
+        }
         let resource = resources.get(&component.id).cloned();
-        let desired = Resolver { components: &components, resources: &resources }
-            .resolve(&component)
-            .value;
-        Ok((components, component, resource, desired))
+        let desired = Resolver { components, resources: &resources }.resolve(&component).value;
+        Ok((component, resource, desired))
     }
 
     /// Executes the action; returns the final message on failure.
     async fn execute(&mut self, action: &PlannedAction) -> std::result::Result<(), String> {
-        let (_, component, resource, desired) = self.current().await.map_err(|e| e.to_string())?;
+        let (component, resource, desired) = self.current().await.map_err(|e| e.to_string())?;
         match action.kind {
             ActionKind::Create => self.create(&component, desired, None).await,
             ActionKind::Delete => {

@@ -81,7 +81,12 @@ impl Engine {
         let target = self.target(&workspace, &head).await?;
         let mut plan = self.plan_target(&workspace, &change_set, &target).await?;
         plan.change_set = change_set.name.clone();
-        let actions = self.run_actions(&workspace, &change_set, plan.actions.clone()).await;
+        // HEAD's components stay as merged for the whole apply, so every action reads
+        // them from this one snapshot instead of loading HEAD again.
+        let components = std::sync::Arc::new(target.all());
+        let actions = self
+            .run_actions(&workspace, &change_set, plan.actions.clone(), components)
+            .await;
         self.purge_deleted_builtins(&workspace).await?;
         Ok(ApplyReport {
             change_set: change_set.name,
@@ -152,7 +157,13 @@ impl Engine {
 
     /// Runs actions as their dependencies finish, at most `concurrency` at once. An
     /// action whose dependency did not succeed is skipped.
-    async fn run_actions(&self, workspace: &Workspace, change_set: &ChangeSet, actions: Vec<PlannedAction>) -> Vec<ActionOutcome> {
+    async fn run_actions(
+        &self,
+        workspace: &Workspace,
+        change_set: &ChangeSet,
+        actions: Vec<PlannedAction>,
+        components: std::sync::Arc<Vec<canopy_store::Component>>,
+    ) -> Vec<ActionOutcome> {
         let mut pending: Vec<PlannedAction> = actions;
         let mut outcomes: HashMap<String, ActionOutcome> = HashMap::new();
         let mut order: Vec<String> = pending.iter().map(|a| a.component.clone()).collect();
@@ -197,7 +208,8 @@ impl Engine {
                     let engine = self.clone();
                     let workspace = workspace.clone();
                     let change_set = change_set.clone();
-                    running.spawn(async move { engine.run_action(&workspace, &change_set, action).await });
+                    let components = components.clone();
+                    running.spawn(async move { engine.run_action(&workspace, &change_set, action, components).await });
                     continue;
                 }
                 index += 1;
