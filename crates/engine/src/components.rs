@@ -272,9 +272,10 @@ impl Engine {
     pub async fn list_components(&self, workspace: &str, change_set: &str) -> Result<Vec<ComponentView>> {
         let (workspace, change_set) = self.change_set(workspace, change_set).await?;
         let components = self.store.list_components(&change_set.id).await?;
+        let resources = self.resources_by_component(&workspace).await?;
         let mut views = Vec::new();
         for component in &components {
-            views.push(self.view(&workspace, &change_set, &components, component).await?);
+            views.push(self.view(&workspace, &change_set, &components, &resources, component).await?);
         }
         Ok(views)
     }
@@ -287,7 +288,8 @@ impl Engine {
             .iter()
             .find(|c| c.name() == component || c.id.as_str() == component)
             .ok_or_else(|| self.component_not_found(component))?;
-        self.view(&workspace, &change_set, &components, component).await
+        let resources = self.resources_by_component(&workspace).await?;
+        self.view(&workspace, &change_set, &components, &resources, component).await
     }
 
     fn component_not_found(&self, name: &str) -> EngineError {
@@ -314,7 +316,7 @@ impl Engine {
         }) {
             self.qualify(workspace, change_set, &components, &resources, consumer).await?;
         }
-        self.view(workspace, change_set, &components, component).await
+        self.view(workspace, change_set, &components, &resources, component).await
     }
 
     pub(crate) async fn resources_by_component(
@@ -335,9 +337,9 @@ impl Engine {
         workspace: &Workspace,
         change_set: &ChangeSet,
         components: &[Component],
+        resources: &HashMap<ComponentId, canopy_store::Resource>,
         component: &Component,
     ) -> Result<ComponentView> {
-        let resources = self.resources_by_component(workspace).await?;
         let resource = resources.get(&component.id);
         let name_of = |id: Option<&ComponentId>| {
             id.and_then(|id| components.iter().find(|c| &c.id == id))
@@ -345,7 +347,7 @@ impl Engine {
         };
         let drift = match resource {
             Some(resource) if !is_builtin(component.schema()) => {
-                self.drift(components, &resources, component, resource)
+                self.drift(components, resources, component, resource)
             }
             _ => Vec::new(),
         };
