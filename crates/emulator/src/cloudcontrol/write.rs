@@ -411,3 +411,31 @@ pub(super) fn delete(
     };
     Ok(accept(state, ctx, client_token, request))
 }
+
+#[cfg(test)]
+mod tests {
+    use canopy_schema::Registry;
+
+    use super::*;
+
+    #[test]
+    fn nested_identifier_part_is_complete() {
+        let schema = Registry::bundled().get("AWS::SageMaker::Device").unwrap();
+
+        let identifier = canonical_identifier(&schema, "edge-device-1");
+
+        assert_eq!(identifier, Ok("edge-device-1".to_string()));
+    }
+
+    #[test]
+    fn identifier_parts_join_in_schema_order() {
+        let schema = Registry::bundled()
+            .get("AWS::NetworkManager::Site")
+            .unwrap();
+
+        let identifier =
+            canonical_identifier(&schema, r#"{"SiteId": "s", "GlobalNetworkId": "g"}"#);
+
+        assert_eq!(identifier, Ok("g|s".to_string()));
+    }
+}

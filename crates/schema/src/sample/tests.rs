@@ -85,3 +85,12 @@ fn property_sample_follows_its_schema() {
     );
     assert_eq!(missing, None);
 }
+
+#[test]
+fn strings_are_non_empty_where_allowed() {
+    let open = super::string::sample_string(&json!({"pattern": "^[\\s\\S]*$", "minLength": 0}));
+    let closed = super::string::sample_string(&json!({"maxLength": 0}));
+
+    assert!(!open.is_empty());
+    assert_eq!(closed, "");
+}
