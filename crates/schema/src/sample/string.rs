@@ -17,8 +17,8 @@ pub(super) fn sample_string(subschema: &Value) -> String {
     if !declared.is_empty() {
         return declared;
     }
-    // Services reject most empty names and ids even where the schema allows them, so
-    // a non-empty string is tried first and kept when it still fits the schema.
+    // An empty string makes no usable name or identifier part, so a non-empty one is
+    // tried first and kept when it still fits the schema.
     let mut longer = subschema.clone();
     if let Some(object) = longer.as_object_mut() {
         object.insert("minLength".into(), Value::from(1));
