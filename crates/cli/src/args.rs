@@ -71,6 +71,8 @@ pub enum Command {
     },
     /// Read every resource of HEAD from AWS and record drift
     Refresh,
+    /// List the existing resources of a type and import each one not yet owned
+    Discover(DiscoverArgs),
     /// Browse the bundled CloudFormation resource schemas
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -225,12 +227,47 @@ pub enum ComponentCommand {
         #[arg(long, short = 'c', default_value = "HEAD")]
         change_set: String,
     },
+    /// Import an existing resource: read it from AWS into a new component that owns it
+    Import {
+        #[arg(long, short = 'c')]
+        change_set: String,
+        /// A Cloud Control type such as AWS::S3::Bucket
+        type_name: String,
+        name: String,
+        /// The primary identifier: parts joined with | in schema order, or a JSON object
+        /// of the parts (`canopy schema show TYPE` shows the shape)
+        identifier: String,
+        /// Region component to use [default: the only one in the change set]
+        #[arg(long)]
+        region: Option<String>,
+        /// AWS Credential component to use [default: the only one in the change set]
+        #[arg(long)]
+        credential: Option<String>,
+    },
     /// Delete a component; applying the change set deletes its resource
     Delete {
         #[arg(long, short = 'c')]
         change_set: String,
         name: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// A Cloud Control type such as AWS::S3::Bucket
+    pub type_name: String,
+    #[arg(long, short = 'c')]
+    pub change_set: String,
+    /// Region component to use [default: the only one in the change set]
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS Credential component to use [default: the only one in the change set]
+    #[arg(long)]
+    pub credential: Option<String>,
+    /// Resource model for ListResources as a JSON object: the parent a child type
+    /// needs, such as '{"ClusterName": "prod"}' for AWS::EKS::Nodegroup
+    #[arg(long, value_name = "JSON")]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use canopy_aws::credentials::{AwsCredentialSecret, OwnIdentity};
 use canopy_core::Subscription;
-use canopy_engine::{ApplyOptions, Engine, EngineConfig, NewComponent};
+use canopy_engine::{ApplyOptions, Engine, EngineConfig, ImportRequest, NewComponent};
 use canopy_store::Store;
 use serde_json::Value;
 
@@ -81,6 +81,7 @@ impl Session {
                 self.printer.plan(&plan);
                 Ok(0)
             }
+            Command::Discover(args) => crate::import::discover(&self.engine, &self.printer, &self.workspace()?, args).await,
             Command::Refresh => {
                 let report = self.engine.refresh(&self.workspace()?).await?;
                 self.printer.refresh(&report);
@@ -250,6 +251,10 @@ impl Session {
                 let views = engine.list_components(&workspace, &change_set).await?;
                 self.printer.components(&views);
                 return Ok(0);
+            }
+            ComponentCommand::Import { change_set, type_name, name, identifier, region, credential } => {
+                let request = ImportRequest { type_name, name, identifier, region, credential };
+                engine.import_resource(&workspace, &change_set, request).await?
             }
             ComponentCommand::Delete { change_set, name } => {
                 engine.delete_component(&workspace, &change_set, &name).await?;

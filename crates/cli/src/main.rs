@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod demo;
 mod emulator;
+mod import;
 mod output;
 
 use std::process::ExitCode;

@@ -153,6 +153,12 @@ impl Printer {
             }
             None => println!("  resource: none"),
         }
+        if !view.unknown_write_only.is_empty() {
+            println!(
+                "  unknown write-only properties (AWS never returns them): {}",
+                view.unknown_write_only.join(", ")
+            );
+        }
         if !view.drift.is_empty() {
             println!("  drift (AWS differs from the domain):");
             print_changes(&view.drift, "    ");
