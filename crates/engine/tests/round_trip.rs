@@ -45,22 +45,10 @@ const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
          required ComputationPreference rules out",
     ),
     (
-        "AWS::DataZone::Owner",
-        "sample",
-        "Owner is a oneOf of two objects without required properties, so the empty object \
-         the generator makes matches both",
-    ),
-    (
         "AWS::Lambda::ResourcePolicy",
         "sample",
         "ResourceArn must match one of several ARN patterns and the generator builds a \
          string from the first alternative's pattern only",
-    ),
-    (
-        "AWS::MSK::Replicator",
-        "sample",
-        "KafkaClusters requires two unique items and the generator makes two empty objects, \
-         because the item schema has no required property to vary",
     ),
 ];
 

@@ -81,9 +81,10 @@ impl Generator<'_> {
             return subschema.clone();
         };
         let mut merged = object.clone();
-        let mut parts: Vec<&Value> = Vec::new();
+        // Each part, and whether it is an alternative (of oneOf or anyOf).
+        let mut parts: Vec<(&Value, bool)> = Vec::new();
         if let Some(Value::Array(all)) = object.get("allOf") {
-            parts.extend(all);
+            parts.extend(all.iter().map(|part| (part, false)));
         }
         for combinator in ["oneOf", "anyOf"] {
             if let Some(first) = object
@@ -91,19 +92,31 @@ impl Generator<'_> {
                 .and_then(Value::as_array)
                 .and_then(|v| v.first())
             {
-                parts.push(first);
+                parts.push((first, true));
             }
         }
         for keyword in ["allOf", "oneOf", "anyOf"] {
             merged.remove(keyword);
         }
-        for part in parts {
+        for (part, alternative) in parts {
             let Some(part) = self.schema.resolve(part).map(|p| self.merge_combinators(p)) else {
                 continue;
             };
-            let Value::Object(part) = part else {
+            let Value::Object(mut part) = part else {
                 continue;
             };
+            // An alternative that requires nothing matches the empty object, and so
+            // would every other such alternative: fill its first property so that
+            // exactly this one matches.
+            if alternative && !part.contains_key("required") {
+                let first = part
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .and_then(|properties| properties.keys().next().cloned());
+                if let Some(first) = first {
+                    part.insert("required".into(), Value::Array(vec![Value::String(first)]));
+                }
+            }
             merge_into(&mut merged, part);
         }
         Value::Object(merged)
@@ -191,13 +204,34 @@ impl Generator<'_> {
             .map(|index| {
                 let value = self.value(items, depth + 1);
                 if unique && index > 0 {
-                    distinct(value, index as usize)
+                    distinct(self.with_optional(items, value, index as usize, depth), index as usize)
                 } else {
                     value
                 }
             })
             .collect();
         Value::Array(values)
+    }
+
+    /// Gives an empty object one optional property, chosen by `index`, so that items
+    /// of a `uniqueItems` array whose required part is empty can differ.
+    fn with_optional(&self, items: &Value, value: Value, index: usize, depth: usize) -> Value {
+        let Value::Object(mut object) = value else { return value };
+        if !object.is_empty() {
+            return Value::Object(object);
+        }
+        let Some(properties) = self
+            .schema
+            .resolve(items)
+            .and_then(|schema| schema.get("properties"))
+            .and_then(Value::as_object)
+            .filter(|properties| !properties.is_empty())
+        else {
+            return Value::Object(object);
+        };
+        let (name, schema) = properties.iter().nth((index - 1) % properties.len()).expect("in range");
+        object.insert(name.clone(), self.value(schema, depth + 2));
+        Value::Object(object)
     }
 }
 
@@ -293,15 +327,27 @@ fn distinct(value: Value, index: usize) -> Value {
         Value::String(text) => Value::String(format!("{text}{index}")),
         Value::Number(number) => Value::from(number.as_i64().unwrap_or(0) + index as i64),
         Value::Object(mut object) => {
+            // Vary a scalar of this object, or else one nested in an object or array.
             let key = object
                 .iter()
                 .find(|(_, child)| matches!(child, Value::String(_) | Value::Number(_)))
+                .or_else(|| {
+                    object
+                        .iter()
+                        .find(|(_, child)| matches!(child, Value::Object(_) | Value::Array(_)))
+                })
                 .map(|(key, _)| key.clone());
             if let Some(key) = key {
                 let child = object.remove(&key).unwrap_or(Value::Null);
                 object.insert(key, distinct(child, index));
             }
             Value::Object(object)
+        }
+        Value::Array(mut items) => {
+            if let Some(first) = items.first_mut() {
+                *first = distinct(std::mem::take(first), index);
+            }
+            Value::Array(items)
         }
         other => other,
     }

@@ -33,16 +33,8 @@ const KNOWN_SAMPLE_FAILURES: &[(&str, &str)] = &[
         "top-level oneOf whose first alternative conflicts with the properties it requires",
     ),
     (
-        "AWS::DataZone::Owner",
-        "Owner is a oneOf whose alternatives all accept the empty object the sample uses",
-    ),
-    (
         "AWS::Lambda::ResourcePolicy",
         "ResourceArn must match both its own pattern and one anyOf alternative's pattern",
-    ),
-    (
-        "AWS::MSK::Replicator",
-        "KafkaClusters has uniqueItems and minItems 2 over objects with no scalar to vary",
     ),
 ];
 
