@@ -790,3 +790,61 @@ async fn discovered_components_apply_cleanly() {
         2
     );
 }
+
+#[tokio::test]
+async fn realistic_reads_plan_nothing_after_discovery() {
+    // Reads that add defaults, reorder unordered arrays, rewrite JSON strings and
+    // respell numbers, as AWS does.
+    let emulator = EmulatorConfig::default()
+        .with_request_delay(Duration::ZERO)
+        .with_realistic(true);
+    let fixture = Fixture::start(emulator, fast_config()).await;
+    fixture.change_set("cs").await;
+    seed(
+        &fixture,
+        "AWS::EC2::VPC",
+        json!({
+            "VpcId": "vpc-0a1b2c3d4e5f60718",
+            "CidrBlock": "10.0.0.0/16",
+            "Tags": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}],
+        }),
+    );
+    seed(
+        &fixture,
+        "AWS::IAM::Role",
+        json!({
+            "RoleName": "app",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+            },
+            "MaxSessionDuration": 3600,
+        }),
+    );
+
+    for type_name in ["AWS::EC2::VPC", "AWS::IAM::Role"] {
+        let report = fixture
+            .engine
+            .discover(WORKSPACE, "cs", discover_request(type_name, None))
+            .await
+            .expect("discovery succeeds");
+        assert_eq!(report.imported.len(), 1, "{type_name}: {report:#?}");
+    }
+    let vpc = fixture
+        .engine
+        .show_component(WORKSPACE, "cs", "vpc-0a1b2c3d4e5f60718")
+        .await
+        .expect("the discovered VPC");
+    assert_eq!(
+        vpc.domain["Tags"][0]["Key"], "a",
+        "the realistic read returns the unordered tags in another order: {}",
+        vpc.domain
+    );
+    assert_plan_empty(&fixture, "cs").await;
+
+    let report = fixture.apply("cs").await;
+    assert!(report.success(), "{report:#?}");
+    assert!(report.actions.is_empty(), "{:#?}", report.actions);
+    assert_plan_empty(&fixture, "HEAD").await;
+    assert_eq!(calls(&fixture, "UpdateResource"), 0);
+}
