@@ -53,7 +53,7 @@ impl Call {
         }
     }
 
-    /// The payload kept in the action row, enough to send the call again.
+    /// Returns the payload kept in the action row, enough to send the call again.
     fn payload(&self) -> Value {
         match self {
             Call::Create { desired, replaces: None } => json!({"DesiredState": desired}),
@@ -83,7 +83,7 @@ impl Call {
     }
 }
 
-/// How a call ended.
+/// The outcome of a Cloud Control call.
 enum Finish {
     Success(ProgressEvent),
     /// Failed; the identifier of anything left behind, and whether sending the
@@ -372,7 +372,7 @@ impl Run<'_> {
         self.settle(component, &call, finish).await
     }
 
-    /// Replaces a resource in the order its schema asks for.
+    /// Replaces a resource in the order its schema names.
     // NOTE: resources that subscribe to this one are replaced after it, so AWS may
     // reject deleting a producer that consumers still use (a VPC with subnets).
     async fn replace(&mut self, component: &Component, resource: Resource, desired: Value) -> std::result::Result<(), String> {
