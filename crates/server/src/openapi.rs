@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{change_sets, components, schemas, workspaces};
+use crate::routes::{change_sets, components, positions, schemas, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,8 @@ use crate::routes::{change_sets, components, schemas, workspaces};
         components::unset_property,
         components::subscribe,
         components::unsubscribe,
+        positions::list,
+        positions::put,
         schemas::list,
         schemas::show,
     ),

@@ -343,7 +343,7 @@ pub async fn refresh(
 
 #[utoipa::path(get, path = "/api/workspaces/{workspace}/events", tag = "events",
     params(("workspace" = String, Path, description = "Workspace name or id"), EventQuery),
-    responses((status = 200, description = "Server-sent events, each a JSON object whose `event` field names its kind: subscribed, qualified, action_progress, action_finished, resource_changed, apply_started, apply_finished, change_set_created, change_set_abandoned, component_changed, component_deleted, secret_created, workspace_token_rotated or lagged", content_type = "text/event-stream", body = String),
+    responses((status = 200, description = "Server-sent events, each a JSON object whose `event` field names its kind: subscribed, qualified, action_progress, action_finished, resource_changed, apply_started, apply_finished, change_set_created, change_set_abandoned, component_changed, component_deleted, secret_created, workspace_token_rotated, position_changed or lagged", content_type = "text/event-stream", body = String),
         (status = 404, body = ErrorBody)))]
 /// Streams a workspace's live events. Browsers read the stream with `fetch` and a
 /// `ReadableStream`, because `EventSource` cannot send the `Authorization` header.

@@ -2,5 +2,6 @@
 
 pub mod change_sets;
 pub mod components;
+pub mod positions;
 pub mod schemas;
 pub mod workspaces;
