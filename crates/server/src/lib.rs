@@ -17,6 +17,7 @@ mod extract;
 mod openapi;
 mod page;
 mod routes;
+mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,8 +27,8 @@ use axum::extract::Request;
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
 use canopy_engine::Engine;
 use canopy_store::{Sensitive, Workspace};
 use tokio::net::TcpListener;
@@ -40,7 +41,7 @@ pub use auth::{TOKEN_PREFIX, ensure_admin_token};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::ApiDoc;
 
-use crate::routes::{change_sets, components, schemas, workspaces};
+use crate::routes::{change_sets, components, positions, schemas, workspaces};
 
 /// The state every handler shares: the engine, the event hub and the apply runs.
 #[derive(Clone)]
@@ -68,7 +69,7 @@ impl AppState {
     }
 }
 
-/// Builds the router: `/api/...`, `/api/openapi.json` and the `/login` page.
+/// Builds the router: `/api/...`, `/api/openapi.json` and the web UI at `/` and `/login`.
 pub fn router(engine: Engine) -> Router {
     router_with_state(AppState::new(engine))
 }
@@ -132,6 +133,11 @@ fn router_with_state(state: AppState) -> Router {
         )
         .route(&format!("{workspace}/refresh"), post(change_sets::refresh))
         .route(&format!("{workspace}/events"), get(change_sets::events))
+        .route(&format!("{workspace}/positions"), get(positions::list))
+        .route(
+            &format!("{workspace}/positions/{{component}}"),
+            put(positions::put),
+        )
         .route(
             &format!("{change_set}/components"),
             get(components::list).post(components::create),
@@ -154,7 +160,7 @@ fn router_with_state(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/api/openapi.json", get(openapi_document))
-        .route("/login", get(login_page))
+        .merge(ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(reject_cross_origin))
@@ -163,18 +169,6 @@ fn router_with_state(state: AppState) -> Router {
 
 async fn openapi_document() -> impl IntoResponse {
     axum::Json(ApiDoc::openapi())
-}
-
-/// Serves the page the login URL opens. The token travels in the URL fragment, which
-/// browsers never send to the server.
-async fn login_page() -> Html<&'static str> {
-    Html(concat!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>canopy</title>",
-        "<meta name=\"referrer\" content=\"no-referrer\"></head><body>",
-        "<h1>canopy</h1><p>The web interface is not built yet. Use the API under /api with ",
-        "<code>Authorization: Bearer TOKEN</code>, where TOKEN is the part of this page's URL after <code>#token=</code>; ",
-        "the API is described at <a href=\"/api/openapi.json\">/api/openapi.json</a>.</p></body></html>"
-    ))
 }
 
 async fn not_found() -> ApiError {
