@@ -16,3 +16,18 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_M
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 
 cargo test --workspace --locked "$@"
+
+# The web UI's browser test drives Debian's Chromium through playwright-core, pinned in
+# ui-tests/package-lock.json. Playwright's own browser download is never used.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ ! -d ui-tests/node_modules ]; then
+    (cd ui-tests && npm ci --no-audit --no-fund)
+fi
+cargo build -p canopy --locked
+(cd ui-tests && node --test --test-concurrency=1 ui.test.js)
