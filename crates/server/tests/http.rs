@@ -326,6 +326,8 @@ async fn openapi_lists_routes() {
         ("/api/workspaces/{workspace}/actions/{id}/cancel", "post"),
         ("/api/workspaces/{workspace}/events", "get"),
         ("/api/schemas/{type_name}", "get"),
+        ("/api/workspaces/{workspace}/positions", "get"),
+        ("/api/workspaces/{workspace}/positions/{component}", "put"),
     ];
     for (path, method) in expected {
         assert!(
@@ -335,7 +337,7 @@ async fn openapi_lists_routes() {
     }
     assert_eq!(
         paths.len(),
-        27,
+        29,
         "every route path is documented: {:?}",
         paths.keys().collect::<Vec<_>>()
     );
