@@ -39,6 +39,16 @@ pub struct Global {
     #[arg(long, global = true, env = "CANOPY_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
+    /// Send each command to the API of a canopy server (`canopy serve`) at this URL,
+    /// such as http://127.0.0.1:7070, instead of opening the data directory. The API
+    /// token is read from the CANOPY_TOKEN environment variable, never from an
+    /// argument. The workspace comes from --workspace or CANOPY_WORKSPACE, because
+    /// `canopy workspace use` only chooses a local one. Plain HTTP only, and the
+    /// server's own settings apply in place of --data-dir, --aws-profile and
+    /// --concurrency.
+    #[arg(long, global = true, env = "CANOPY_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
     /// More log output on standard error (-v info, -vv debug); CANOPY_LOG overrides
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -21,6 +21,12 @@ mod serve;
 const CURRENT_WORKSPACE_FILE: &str = "current-workspace";
 
 pub async fn run(cli: Cli) -> Result<u8> {
+    // Schema and emulator need no data directory, so they run locally either way.
+    if let Some(server) = cli.global.server.clone()
+        && !matches!(cli.command, Command::Schema(_) | Command::Emulator(_))
+    {
+        return crate::remote::run(cli, &server).await;
+    }
     let printer = Printer::new(cli.global.output);
     match cli.command {
         Command::Schema(command) => return crate::output::schema(&printer, command),
@@ -297,7 +303,7 @@ pub fn data_dir(flag: Option<&Path>) -> Result<PathBuf> {
 
 /// Reads an AWS Credential secret's values from standard input, the environment or a
 /// profile; never from arguments, so they stay out of shell history and process lists.
-async fn read_secret_value(args: &SecretCreateArgs) -> Result<AwsCredentialSecret> {
+pub(crate) async fn read_secret_value(args: &SecretCreateArgs) -> Result<AwsCredentialSecret> {
     let mut value = if let Some(profile) = &args.from_profile {
         canopy_aws::credentials::credentials_from_profile(profile).await?
     } else if args.from_env {

@@ -9,6 +9,7 @@ mod demo;
 mod emulator;
 mod import;
 mod output;
+mod remote;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,9 @@ fn main() -> ExitCode {
 }
 
 fn exit_code_of(error: &anyhow::Error) -> u8 {
+    if let Some(remote) = error.downcast_ref::<remote::RemoteError>() {
+        return remote.exit_code();
+    }
     match error.downcast_ref::<canopy_engine::EngineError>() {
         Some(canopy_engine::EngineError::Conflicts { .. }) => EXIT_CONFLICT,
         Some(canopy_engine::EngineError::QualificationsFail { .. }) => EXIT_QUALIFICATIONS,
