@@ -22,14 +22,14 @@ use crate::args::*;
 use crate::output::Printer;
 use crate::{EXIT_ACTIONS_FAILED, EXIT_CONFLICT, EXIT_QUALIFICATIONS};
 
-/// The environment variable that holds the API token for `--server`.
+/// The environment variable that contains the API token for `--server`.
 pub const TOKEN_VARIABLE: &str = "CANOPY_TOKEN";
 
-/// Seconds to wait for a TCP connection to the server.
+/// Time to wait for a TCP connection to the server.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time between two reads of a running apply's status.
 const APPLY_POLL_INTERVAL: Duration = Duration::from_millis(300);
-/// Items per page when reading a list; the API's maximum.
+/// Items per page when reading a list, which is the API's maximum.
 const PAGE_LIMIT: usize = 500;
 
 /// An error response of the server: its stable code and its message for people.
@@ -122,9 +122,8 @@ impl BearerToken {
     }
 }
 
-/// A successful response: its status and JSON body (`Null` when the body is empty).
+/// The JSON body of a successful response, `Null` when the body is empty.
 struct Reply {
-    status: StatusCode,
     body: Value,
 }
 
@@ -169,7 +168,7 @@ impl ApiClient {
             .http
             .request(request)
             .await
-            .map_err(|error| anyhow!("cannot reach the canopy server at {}: {}", self.base, describe(&error)))?;
+            .map_err(|error| anyhow!("failed to connect to the canopy server at {}: {}; check --server and that `canopy serve` runs there", self.base, describe(&error)))?;
         let status = response.status();
         let bytes = response
             .into_body()
@@ -184,7 +183,7 @@ impl ApiClient {
         };
         if status.is_success() {
             let body = body.with_context(|| format!("the server returned a body that is not JSON for {method} {url}"))?;
-            return Ok(Reply { status, body });
+            return Ok(Reply { body });
         }
         Err(self.error_of(status, body).into())
     }
@@ -206,7 +205,7 @@ impl ApiClient {
         };
         let message = match code {
             "unauthenticated" => format!("the server at {} rejected the token in {TOKEN_VARIABLE}: {message}", self.base),
-            // The server words this for API clients; the CLI's flag does the same.
+            // The server's message names the API's force field, so name the CLI flag.
             "qualifications_fail" => message.replace("apply with {\"force\": true}", "apply with --force"),
             _ => message.to_string(),
         };
@@ -506,8 +505,7 @@ impl RemoteSession {
                 return Ok(0);
             }
             ComponentCommand::Delete { change_set, name } => {
-                let reply = self.client.send(Method::DELETE, &self.component_path(&change_set, &name)?, None).await?;
-                debug_assert_eq!(reply.status, StatusCode::NO_CONTENT);
+                self.client.send(Method::DELETE, &self.component_path(&change_set, &name)?, None).await?;
                 let text = format!("deleted component {name} from change set {change_set}");
                 self.printer.message(&json!({"deleted": name}), &text);
                 return Ok(0);
@@ -530,7 +528,7 @@ fn apply_target(change_sets: &[Value], name: &str, resume: bool) -> Result<Strin
     }
     if resume {
         let latest = named()
-            .last()
+            .next_back()
             .with_context(|| format!("change set {name:?} not found; run `canopy change-set list`"))?;
         return Ok(text::string(&latest["id"]).to_string());
     }

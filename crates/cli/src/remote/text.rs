@@ -75,6 +75,7 @@ pub fn component(view: &Value) {
     if let Some(credential) = optional(&view["credential"]) {
         println!("  credential: {credential}");
     }
+
     println!("  domain: {}", compact(&view["domain"]));
     for subscription in items(&view["subscriptions"]) {
         println!(
@@ -84,6 +85,7 @@ pub fn component(view: &Value) {
             string(&subscription["source_path"])
         );
     }
+
     println!("  qualifications:");
     for q in items(&view["qualifications"]) {
         println!("    {} {}: {}", mark(string(&q["status"])), string(&q["name"]), string(&q["message"]));
@@ -105,6 +107,7 @@ pub fn component(view: &Value) {
             }
         }
     }
+
     let unknown: Vec<&str> = items(&view["unknown_write_only"]).iter().map(string).collect();
     if !unknown.is_empty() {
         println!("  unknown write-only properties (AWS never returns them): {}", unknown.join(", "));
