@@ -177,7 +177,10 @@ impl Printer {
                 action.request_token.as_deref().unwrap_or("not sent")
             );
         }
-        if plan.actions.is_empty() && plan.in_flight.is_empty() {
+        for name in &plan.waiting {
+            println!("wait {name}: a component it depends on has a request in flight");
+        }
+        if plan.is_empty() {
             println!("No changes. AWS matches change set {}.", plan.change_set);
             return;
         }

@@ -28,6 +28,9 @@ use crate::{Engine, EngineError, Result};
 
 /// Times one operation is sent after retryable FAILED results, including the first.
 const MAX_SENDS: i64 = 5;
+/// How long an apply waits for a request an earlier apply left in flight, unless the
+/// user set a request timeout.
+const RESUME_WAIT: Duration = Duration::from_secs(60);
 /// Times a call is repeated while another request on the resource is in flight.
 const MAX_CONCURRENT_WAITS: u32 = 10;
 /// Times a call is sent again, with the same client token, after the SDK's own retries
@@ -107,6 +110,8 @@ struct Run<'a> {
     region: String,
     /// HEAD's components when the apply started.
     components: Arc<Vec<Component>>,
+    /// True when finishing a request an earlier apply left in flight.
+    resuming: bool,
 }
 
 impl Engine {
@@ -173,6 +178,7 @@ impl Engine {
             workspace,
             region,
             components,
+            resuming: false,
         })
     }
 
@@ -216,6 +222,7 @@ impl Engine {
             workspace,
             region: session.1,
             components: Arc::new(components),
+            resuming: true,
         };
         let Some(call) = call else {
             let message = "no Cloud Control call was recorded; the action never started".to_string();
@@ -407,11 +414,11 @@ impl Run<'_> {
             Call::Update { .. } => SchemaOperation::Update,
             Call::Delete { .. } => SchemaOperation::Delete,
         };
-        let timeout = self
-            .engine
-            .config
-            .request_timeout
-            .unwrap_or_else(|| Duration::from_secs(u64::from(self.schema.timeout_minutes(operation)) * 60));
+        let handler = Duration::from_secs(u64::from(self.schema.timeout_minutes(operation)) * 60);
+        // A request an earlier apply left running gets a short look: if it is still
+        // running, it stays unknown and the rest of the apply goes on without it.
+        let default = if self.resuming { RESUME_WAIT.min(handler) } else { handler };
+        let timeout = self.engine.config.request_timeout.unwrap_or(default);
         tokio::time::Instant::now() + timeout
     }
 

@@ -101,10 +101,46 @@ pub(crate) fn merge(change_set: &ChangeSet, head: &[Component], ours: &[Componen
             }
         }
     }
+    merge.conflicts.extend(dangling_links(&merge.changed, &result));
     let mut components: Vec<Component> = result.into_values().collect();
     components.sort_by(|a, b| a.name().cmp(b.name()));
     merge.components = components;
     merge
+}
+
+/// Finds changed components whose subscriptions, region or credential name a component
+/// that the merged HEAD no longer holds, because another change set deleted it.
+fn dangling_links(changed: &[Component], merged: &HashMap<ComponentId, Component>) -> Vec<Conflict> {
+    let mut conflicts = Vec::new();
+    for component in changed {
+        let subscriptions: Vec<canopy_core::Subscription> =
+            serde_json::from_value(component.snapshot.subscriptions.clone()).unwrap_or_default();
+        for subscription in subscriptions {
+            if !merged.values().any(|c| c.name() == subscription.source) {
+                conflicts.push(Conflict {
+                    component: component.name().to_string(),
+                    property: format!("/subscriptions{}", subscription.path),
+                    detail: format!(
+                        "it subscribes to {}, which HEAD no longer has (another change set deleted it)",
+                        subscription.source
+                    ),
+                });
+            }
+        }
+        let links = [("region", &component.snapshot.region_id), ("credential", &component.snapshot.credential_id)];
+        for (property, link) in links {
+            if let Some(id) = link
+                && !merged.contains_key(id)
+            {
+                conflicts.push(Conflict {
+                    component: component.name().to_string(),
+                    property: property.to_string(),
+                    detail: format!("its {property} component was deleted in HEAD by another change set"),
+                });
+            }
+        }
+    }
+    conflicts
 }
 
 type PropertyConflicts = Vec<(String, String)>;
@@ -282,6 +318,28 @@ mod tests {
         assert!(merge.conflicts.is_empty());
         assert!(merge.changed.is_empty());
         assert_eq!(merge.components[0].snapshot.domain, json!({"CidrBlock": "10.9.0.0/16"}));
+    }
+
+    #[test]
+    fn subscription_to_component_deleted_in_head_conflicts() {
+        let producer = ComponentId::new();
+        let consumer = ComponentId::new();
+        let mut vpc = snapshot(json!({"CidrBlock": "10.0.0.0/16"}));
+        vpc.name = "lone".into();
+        let mut group = snapshot(json!({"GroupDescription": "app"}));
+        group.name = "appsg".into();
+        group.schema = "AWS::EC2::SecurityGroup".into();
+        group.subscriptions = json!([{"path": "/VpcId", "source": "lone", "source_path": "/resource/VpcId"}]);
+        // HEAD no longer has the VPC; this change set still sees it and adds a consumer.
+        let ours = vec![
+            component(&producer, vpc.clone(), Some(vpc)),
+            component(&consumer, group, None),
+        ];
+        let merge = merge(&change_set(), &[], &ours);
+        assert_eq!(merge.conflicts.len(), 1, "{:?}", merge.conflicts);
+        assert_eq!(merge.conflicts[0].component, "appsg");
+        assert_eq!(merge.conflicts[0].property, "/subscriptions/VpcId");
+        assert!(merge.conflicts[0].detail.contains("lone"));
     }
 
     #[test]

@@ -82,11 +82,14 @@ pub struct Plan {
     pub in_flight: Vec<InFlightAction>,
     /// Resource components with nothing to do.
     pub unchanged: Vec<String>,
+    /// Components not planned because a component they depend on has a request in
+    /// flight; a later apply plans them once it finishes.
+    pub waiting: Vec<String>,
 }
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
-        self.actions.is_empty() && self.in_flight.is_empty()
+        self.actions.is_empty() && self.in_flight.is_empty() && self.waiting.is_empty()
     }
 }
 
@@ -155,7 +158,7 @@ impl Engine {
                 request_token: a.request_token,
             })
             .collect();
-        let busy: HashSet<String> = in_flight.iter().map(|a| a.component.clone()).collect();
+        let mut busy: HashSet<String> = in_flight.iter().map(|a| a.component.clone()).collect();
 
         let all = target.all();
         let graph = dependency_graph(&target.live)?;
@@ -174,11 +177,19 @@ impl Engine {
             actions: Vec::new(),
             in_flight,
             unchanged: Vec::new(),
+            waiting: Vec::new(),
         };
         let mut changing: HashSet<String> = HashSet::new();
         for name in layers.iter().flatten() {
             let Some(component) = by_name.get(name.as_str()) else { continue };
             if is_builtin(component.schema()) || busy.contains(name.as_str()) {
+                continue;
+            }
+            // A consumer of a component whose request is still in flight would be planned
+            // with a value that does not exist yet, so it waits, and so do its consumers.
+            if graph.producers_of(name).iter().any(|producer| busy.contains(producer)) {
+                busy.insert(name.clone());
+                plan.waiting.push(name.clone());
                 continue;
             }
             let resource = resources.get(&component.id);
@@ -218,6 +229,17 @@ impl Engine {
                 type_name: component.schema().to_string(),
                 region,
             });
+        }
+        for subscription in subscriptions_of(component)? {
+            if resolver.find(&subscription.source).is_none() {
+                return Err(EngineError::invalid(
+                    format!("subscription {} of {:?}", subscription.path, component.name()),
+                    format!(
+                        "it comes from {}, which no longer exists; remove it with `canopy component unsubscribe` or subscribe to another component",
+                        subscription.source
+                    ),
+                ));
+            }
         }
         let resolved = resolver.resolve(component);
         let mut desired = resolved.value;
@@ -264,6 +286,8 @@ impl Engine {
         let pending_forces_replace = known_after_apply.iter().any(|path| {
             canopy_schema::parse_pointer(path).is_ok_and(|segments| schema.is_create_only(&segments))
         });
+        // A value known only after apply replaces whatever the diff said of that path.
+        changes.retain(|change| !known_after_apply.contains(&change.path));
         for path in &known_after_apply {
             changes.push(PropertyChange {
                 path: path.clone(),

@@ -129,7 +129,11 @@ pub fn plan(plan: &Value) {
             optional(&action["request_token"]).unwrap_or("not sent")
         );
     }
-    if actions.is_empty() && in_flight.is_empty() {
+    let waiting = items(&plan["waiting"]);
+    for name in waiting {
+        println!("wait {}: a component it depends on has a request in flight", string(name));
+    }
+    if actions.is_empty() && in_flight.is_empty() && waiting.is_empty() {
         println!("No changes. AWS matches change set {}.", string(&plan["change_set"]));
         return;
     }
