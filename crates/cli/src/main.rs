@@ -25,8 +25,10 @@ pub const EXIT_CONFLICT: u8 = 4;
 pub const EXIT_QUALIFICATIONS: u8 = 5;
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     init_tracing(cli.global.verbose);
+    let json = cli.global.output == args::Output::Json;
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -37,10 +39,34 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
+            let code = exit_code_of(&error);
             eprintln!("error: {error:#}");
-            ExitCode::from(exit_code_of(&error))
+            if json {
+                // Programs reading --output json get one JSON document on stdout either way.
+                let document = serde_json::json!({"error": {"exit_code": code, "message": format!("{error:#}")}});
+                println!("{document}");
+            }
+            ExitCode::from(code)
         }
     }
+}
+
+/// Makes a write to a closed standard output (`canopy schema list | head`) end the
+/// process quietly: the reader stopped reading, which is not an error of canopy's.
+fn quiet_on_closed_stdout() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }
 
 fn exit_code_of(error: &anyhow::Error) -> u8 {

@@ -113,6 +113,19 @@ impl Engine {
         let pending: Vec<&str> = resolved.pending.iter().map(|s| s.path.as_str()).collect();
 
         let mut qualifications = vec![schema_qualification(&schema, &resolved.value, &pending)];
+        let owns_resource = resources
+            .get(&component.id)
+            .is_some_and(|resource| resource.identifier.is_some());
+        if schema.handlers.create.is_none() && !owns_resource {
+            qualifications.push(result(
+                "provisionable",
+                FAILURE,
+                format!(
+                    "type {} has no create handler, so Cloud Control cannot create it; import an existing resource with `canopy component import` instead",
+                    schema.type_name
+                ),
+            ));
+        }
         qualifications.push(read_only_qualification(&schema, &component.snapshot.domain));
         qualifications.push(match linked_region(components, component) {
             Ok(region) => match self.registry.is_available(component.schema(), &region) {

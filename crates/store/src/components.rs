@@ -74,6 +74,17 @@ impl Store {
             component.base = Some(component.snapshot.clone());
             insert_component(&mut tx, &component).await?;
         }
+        // The copies start with HEAD's qualifications, so nothing shows as unchecked.
+        sqlx::query(
+            "INSERT INTO qualifications (change_set_id, component_id, name, status, message, updated_at) \
+             SELECT ?, q.component_id, q.name, q.status, q.message, q.updated_at FROM qualifications q \
+             JOIN components c ON c.change_set_id = q.change_set_id AND c.id = q.component_id \
+             WHERE q.change_set_id = ? AND c.deleted = 0",
+        )
+        .bind(change_set.id.as_str())
+        .bind(head.id.as_str())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         tracing::info!(workspace.id = %workspace, change_set.id = %change_set.id, change_set.name = name, "created change set");
         Ok(change_set)

@@ -38,11 +38,35 @@ impl Store {
     /// Opens (creating if needed) the store in a data directory: `canopy.db`, with the
     /// secret key from `CANOPY_SECRET_KEY` or `secret.key` beside it.
     pub async fn open_dir(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        let create_error = |e: std::io::Error| {
             StoreError::Key(format!("cannot create data directory {}: {e}", data_dir.display()))
-        })?;
+        };
+        if !data_dir.exists() {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            // The database holds resource models and domains that may carry sensitive
+            // values, so a new data directory is private to its owner.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder.create(data_dir).map_err(create_error)?;
+        }
         let key = SecretKey::load_or_create(&data_dir.join(KEY_FILE))?;
-        Store::open(&data_dir.join(DATABASE_FILE), key).await
+        let database = data_dir.join(DATABASE_FILE);
+        if !database.exists() {
+            // SQLite gives its WAL and shared-memory files the database file's mode.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            options.open(&database).map_err(create_error)?;
+        }
+        Store::open(&database, key).await
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.

@@ -129,3 +129,36 @@ async fn qualifications_replaced_per_component() {
     let stored = store.list_qualifications(&change_set.id, &vpc.id).await.unwrap();
     assert_eq!(stored, vec![passing]);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn new_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Store::open_dir(&data).await.unwrap();
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data directory is private");
+    assert_eq!(mode(&data.join("canopy.db")), 0o600, "the database file is private");
+}
+
+#[tokio::test]
+async fn change_set_starts_with_head_qualifications() {
+    let (_dir, store) = open().await;
+    let (workspace, _) = store.create_workspace("w").await.unwrap();
+    let first = store.create_change_set(&workspace.id, "first").await.unwrap();
+    let vpc = component(&first.id, "vpc");
+    store.insert_component(&vpc).await.unwrap();
+    let passing = Qualification {
+        name: "schema".into(),
+        status: "success".into(),
+        message: "valid".into(),
+    };
+    let head = store.head(&workspace.id).await.unwrap();
+    store.merge_into_head(&first, &[vpc.clone()], &[]).await.unwrap();
+    store.set_qualifications(&head.id, &vpc.id, &[passing.clone()]).await.unwrap();
+
+    let second = store.create_change_set(&workspace.id, "second").await.unwrap();
+    let copied = store.list_qualifications(&second.id, &vpc.id).await.unwrap();
+    assert_eq!(copied, vec![passing], "the new change set shows HEAD's qualifications");
+}
