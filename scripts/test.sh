@@ -29,5 +29,7 @@ fi
 if [ ! -d ui-tests/node_modules ]; then
     (cd ui-tests && npm ci --no-audit --no-fund)
 fi
-cargo build -p canopy --locked
+# `cargo test` above built target/debug/canopy for the CLI's tests; building it again
+# with `cargo build -p canopy` would recompile dependencies under other feature sets.
+[ -x target/debug/canopy ] || cargo build -p canopy --locked
 (cd ui-tests && node --test --test-concurrency=1 ui.test.js)
