@@ -81,6 +81,9 @@ pub enum Command {
     },
     /// Read every resource of HEAD from AWS and record drift
     Refresh,
+    /// List actions and cancel one whose Cloud Control request is still in flight
+    #[command(subcommand)]
+    Action(ActionCommand),
     /// List the existing resources of a type and import each one not yet owned
     Discover(DiscoverArgs),
     /// Browse the bundled CloudFormation resource schemas
@@ -278,6 +281,22 @@ pub struct DiscoverArgs {
     /// needs, such as '{"ClusterName": "prod"}' for AWS::EKS::Nodegroup
     #[arg(long, value_name = "JSON")]
     pub model: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// List the workspace's actions, oldest first
+    List {
+        /// Only actions in this state: queued, running, succeeded, failed, skipped or unknown
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Ask Cloud Control to cancel the request of a running or unknown action; the next
+    /// apply records it as failed
+    Cancel {
+        /// Action id, from `canopy action list`
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

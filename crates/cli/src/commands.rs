@@ -88,6 +88,7 @@ impl Session {
                 Ok(0)
             }
             Command::Discover(args) => crate::import::discover(&self.engine, &self.printer, &self.workspace()?, args).await,
+            Command::Action(command) => self.action_command(command).await,
             Command::Refresh => {
                 let report = self.engine.refresh(&self.workspace()?).await?;
                 self.printer.refresh(&report);
@@ -139,6 +140,29 @@ impl Session {
                 };
                 // The one place the token is printed, because the user asked for it.
                 self.printer.token(&workspace.name, token.expose());
+            }
+        }
+        Ok(0)
+    }
+
+    async fn action_command(&self, command: ActionCommand) -> Result<u8> {
+        let workspace = self.workspace()?;
+        match command {
+            ActionCommand::List { state } => {
+                let workspace = self.engine.store().get_workspace(&workspace).await?;
+                let states: Vec<&str> = state.iter().map(String::as_str).collect();
+                let actions = self.engine.store().list_actions(&workspace.id, &states).await?;
+                self.printer.actions(&actions);
+            }
+            ActionCommand::Cancel { id } => {
+                let action = self.engine.cancel_action(&workspace, &id).await?;
+                self.printer.message(
+                    &action,
+                    &format!(
+                        "asked Cloud Control to cancel the {} of {}; the next apply records the outcome",
+                        action.kind, action.component_name
+                    ),
+                );
             }
         }
         Ok(0)

@@ -88,6 +88,20 @@ impl Printer {
         }
     }
 
+    pub fn actions(&self, actions: &[canopy_store::ActionRecord]) {
+        if self.output == Output::Json {
+            return self.json(&actions);
+        }
+        for action in actions {
+            let token = action.request_token.as_deref().unwrap_or("-");
+            let message = action.message.as_deref().map(|m| format!("  {m}")).unwrap_or_default();
+            println!(
+                "{}  {} {} {}  request {token}{message}",
+                action.id, action.kind, action.component_name, action.state
+            );
+        }
+    }
+
     pub fn change_sets(&self, change_sets: &[ChangeSet]) {
         if self.output == Output::Json {
             return self.json(&change_sets);

@@ -76,6 +76,7 @@ pub async fn run(cli: Cli, server: &str) -> Result<u8> {
 fn reject_unsupported(command: &Command) -> Result<()> {
     let name = match command {
         Command::Discover(_) => "discover",
+        Command::Action(_) => "action",
         Command::Component(ComponentCommand::Import { .. }) => "component import",
         Command::Demo(_) => "demo",
         Command::Serve(_) => "serve",
@@ -346,7 +347,7 @@ impl RemoteSession {
                 let failed = text::items(&report["resources"]).iter().any(|r| r["status"] == "error");
                 Ok(if failed { 1 } else { 0 })
             }
-            Command::Discover(_) | Command::Schema(_) | Command::Emulator(_) | Command::Demo(_) | Command::Serve(_) => {
+            Command::Discover(_) | Command::Action(_) | Command::Schema(_) | Command::Emulator(_) | Command::Demo(_) | Command::Serve(_) => {
                 unreachable!("run locally by commands::run or rejected by reject_unsupported")
             }
         }

@@ -9,6 +9,7 @@
 mod action;
 mod apply;
 mod builtin;
+mod cancel;
 mod components;
 mod discover;
 mod error;

@@ -80,8 +80,14 @@ async fn hung_create_unknown_until_cancelled() {
 
     // Once cancelled, the request is failed rather than succeeded, and a later apply
     // creates the VPC once.
-    let session = fixture.customer_session().await;
-    session.cloud_control().cancel_resource_request(&token).await.expect("the request is cancelled");
+    let in_flight = unknown_actions(&fixture).await;
+    let action = in_flight.first().expect("the VPC action is still unknown");
+    let cancelled_action = fixture
+        .engine
+        .cancel_action(common::WORKSPACE, action.id.as_str())
+        .await
+        .expect("the engine asks Cloud Control to cancel the request");
+    assert_eq!(cancelled_action.request_token.as_deref(), Some(token.as_str()), "the cancelled request");
     assert_eq!(wait_until_finished(&fixture, &token).await, OperationStatus::CancelComplete);
     let cancelled = fixture.apply("HEAD").await;
     let resumed = cancelled.resumed.iter().find(|o| o.component == "vpc").expect("the VPC action is resumed");

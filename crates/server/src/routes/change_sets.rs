@@ -303,20 +303,17 @@ pub async fn retry_action(
 
 #[utoipa::path(post, path = "/api/workspaces/{workspace}/actions/{id}/cancel", tag = "actions",
     params(("workspace" = String, Path, description = "Workspace name or id"), ("id" = String, Path, description = "Action id")),
-    responses((status = 501, description = "The engine cannot cancel actions yet", body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-/// Cancels an action. The engine has no cancellation yet, so this always returns 501.
+    responses((status = 202, description = "Cloud Control was asked to cancel the request; the next apply records the outcome", body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Asks Cloud Control to cancel the request of an action still in flight.
 pub async fn cancel_action(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((workspace, id)): ApiPath<(String, String)>,
-) -> ApiResult<()> {
+) -> ApiResult<impl IntoResponse> {
     let workspace = auth::workspace_for(&state, &caller, &workspace, TokenRole::Apply).await?;
     find_action(&state, &workspace, &id).await?;
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        "cancelling an action is not supported yet: Cloud Control finishes a request once it has started; wait for the apply to end, then change the component in a new change set",
-    ))
+    let record = state.engine.cancel_action(workspace.id.as_str(), &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(record)))
 }
 
 #[utoipa::path(post, path = "/api/workspaces/{workspace}/refresh", tag = "actions",
