@@ -231,7 +231,7 @@ impl Session {
                         .any(|cs| cs.name == name && cs.status == canopy_store::ChangeSetStatus::Applied);
                     if applied && store.find_change_set(&workspace.id, &name).await?.is_none() {
                         bail!(
-                            "change set {name:?} was already applied; run `canopy change-set apply {name} --resume` to finish what its apply left in flight"
+                            "change set {name:?} was already applied; run `canopy change-set apply {name} --resume` to finish anything its apply left in flight, or create a new change set for further changes"
                         );
                     }
                     name.clone()

@@ -120,13 +120,28 @@ impl Store {
 
     /// Gets a change set by name or id, failing when there is none.
     pub async fn get_change_set(&self, workspace: &WorkspaceId, name_or_id: &str) -> Result<ChangeSet> {
-        self.find_change_set(workspace, name_or_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind: "change set",
-                name: name_or_id.to_string(),
-                hint: "; run `canopy change-set list` to see open change sets".to_string(),
-            })
+        if let Some(change_set) = self.find_change_set(workspace, name_or_id).await? {
+            return Ok(change_set);
+        }
+        // Names resolve to open change sets only; say so when a closed one has the name.
+        let closed = sqlx::query(
+            "SELECT status FROM change_sets WHERE workspace_id = ? AND name = ? ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(workspace.as_str())
+        .bind(name_or_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let hint = match closed.map(|row| row.get::<String, _>("status")) {
+            Some(status) => format!(
+                "; a change set of that name is {status}, and only open change sets can be edited or applied: create a new one with `canopy change-set create`"
+            ),
+            None => "; run `canopy change-set list` to see open change sets".to_string(),
+        };
+        Err(StoreError::NotFound {
+            kind: "open change set",
+            name: name_or_id.to_string(),
+            hint,
+        })
     }
 
     pub async fn set_change_set_status(&self, id: &ChangeSetId, status: ChangeSetStatus) -> Result<()> {
