@@ -120,6 +120,9 @@ pub enum SecretCommand {
     /// environment with --from-env, or from an AWS profile with --from-profile; never
     /// from arguments.
     Create(SecretCreateArgs),
+    /// Replace an AWS Credential secret's values, read the same way as for create (for
+    /// example new temporary keys after `aws sso login`)
+    Update(SecretCreateArgs),
     /// List secrets (names and kinds only; values are never shown)
     List,
 }

@@ -176,6 +176,14 @@ impl Session {
                 let info = self.engine.create_aws_secret(&workspace, &args.name, &value).await?;
                 self.printer.message(&info, &format!("created secret {} ({})", info.name, info.kind));
             }
+            SecretCommand::Update(args) => {
+                let value = read_secret_value(&args).await?;
+                let info = self.engine.update_aws_secret(&workspace, &args.name, &value).await?;
+                self.printer.message(
+                    &info,
+                    &format!("updated secret {}; the AWS Credential components that use it were checked again", info.name),
+                );
+            }
             SecretCommand::List => {
                 let workspace = self.engine.store().get_workspace(&workspace).await?;
                 let secrets = self.engine.store().list_secrets(&workspace.id).await?;

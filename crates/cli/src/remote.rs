@@ -77,6 +77,7 @@ fn reject_unsupported(command: &Command) -> Result<()> {
     let name = match command {
         Command::Discover(_) => "discover",
         Command::Action(_) => "action",
+        Command::Secret(SecretCommand::Update(_)) => "secret update",
         Command::Component(ComponentCommand::Import { .. }) => "component import",
         Command::Demo(_) => "demo",
         Command::Serve(_) => "serve",
@@ -398,6 +399,7 @@ impl RemoteSession {
                 let text = format!("created secret {} ({})", text::string(&info["name"]), text::string(&info["kind"]));
                 self.printer.message(&info, &text);
             }
+            SecretCommand::Update(_) => unreachable!("rejected by reject_unsupported"),
             SecretCommand::List => {
                 let secrets = Value::Array(self.client.list(&path).await?);
                 self.print(&secrets, text::secrets);

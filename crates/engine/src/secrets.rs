@@ -27,6 +27,44 @@ impl Engine {
             .await?)
     }
 
+    /// Replaces the value of an AWS Credential secret (new temporary keys, say) and
+    /// requalifies the AWS Credential components that use it, in HEAD and in every open
+    /// change set.
+    pub async fn update_aws_secret(
+        &self,
+        workspace: &str,
+        name: &str,
+        value: &AwsCredentialSecret,
+    ) -> Result<SecretInfo> {
+        check_aws_secret(value)?;
+        let workspace = self.store.get_workspace(workspace).await?;
+        let secret = self.store.find_secret(&workspace.id, name).await?.ok_or_else(|| {
+            EngineError::invalid(
+                format!("secret {name:?}"),
+                "no secret of that name; create it with `canopy secret create`",
+            )
+        })?;
+        let plaintext = serde_json::to_vec(value).expect("an AWS credential serializes");
+        let updated = self.store.update_secret(&secret, &plaintext).await?;
+        let resources = self.resources_by_component(&workspace).await?;
+        for change_set in self.store.list_change_sets(&workspace.id).await? {
+            if !matches!(change_set.status, canopy_store::ChangeSetStatus::Head | canopy_store::ChangeSetStatus::Open) {
+                continue;
+            }
+            let components = self.store.list_components(&change_set.id).await?;
+            let users = components.iter().filter(|c| {
+                !c.deleted
+                    && c.schema() == crate::AWS_CREDENTIAL
+                    && crate::builtin::secret_of(&c.snapshot.domain) == Some(name)
+            });
+            for component in users {
+                self.qualify(&workspace, &change_set, &components, &resources, component)
+                    .await?;
+            }
+        }
+        Ok(updated)
+    }
+
     /// Decrypts an AWS Credential secret of the workspace.
     pub(crate) async fn read_aws_secret(&self, secret: &SecretInfo) -> Result<AwsCredentialSecret> {
         let plain = self.store.read_secret(secret).await?;

@@ -33,3 +33,31 @@ async fn type_without_create_handler_fails() {
         vpc.qualifications
     );
 }
+
+#[tokio::test]
+async fn updated_secret_requalifies_credential() {
+    let emulator = EmulatorConfig::default().with_request_delay(Duration::ZERO);
+    let fixture = Fixture::start(emulator, fast_config()).await;
+    let mut wrong = common::customer_keys(&fixture.emulator.endpoint());
+    wrong.secret_access_key = Some("not-the-secret-key".into());
+    fixture
+        .engine
+        .create_aws_secret(common::WORKSPACE, "rotating", &wrong)
+        .await
+        .expect("the secret is stored");
+    let workspace = fixture.workspace().await;
+    fixture.store().create_change_set(&workspace.id, "cs").await.unwrap();
+    let before = fixture.component("cs", "AWS Credential", "aws", json!({"Secret": "rotating"})).await;
+    assert_eq!(before.qualifications[0].status, "failure", "{:?}", before.qualifications);
+
+    let right = common::customer_keys(&fixture.emulator.endpoint());
+    fixture
+        .engine
+        .update_aws_secret(common::WORKSPACE, "rotating", &right)
+        .await
+        .expect("the secret is updated");
+
+    let after = fixture.engine.show_component(common::WORKSPACE, "cs", "aws").await.unwrap();
+    assert_eq!(after.qualifications[0].status, "success", "{:?}", after.qualifications);
+    assert!(after.qualifications[0].message.contains(common::CUSTOMER), "{:?}", after.qualifications);
+}

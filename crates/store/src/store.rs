@@ -267,6 +267,30 @@ impl Store {
         Ok(row.as_ref().map(secret_from_row))
     }
 
+    /// Replaces a secret's value, sealed anew, and returns the secret with its new
+    /// update time.
+    pub async fn update_secret(&self, secret: &SecretInfo, plaintext: &[u8]) -> Result<SecretInfo> {
+        let updated = now();
+        let sealed = self
+            .key
+            .seal(&secret_context(&secret.workspace_id, &secret.id), plaintext);
+        let done = sqlx::query("UPDATE secrets SET sealed = ?, updated_at = ? WHERE id = ? AND workspace_id = ?")
+            .bind(sealed)
+            .bind(&updated)
+            .bind(secret.id.as_str())
+            .bind(secret.workspace_id.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("secret", &secret.name));
+        }
+        tracing::info!(workspace.id = %secret.workspace_id, secret.id = %secret.id, "updated secret");
+        Ok(SecretInfo {
+            updated_at: updated,
+            ..secret.clone()
+        })
+    }
+
     /// Decrypts a secret's value.
     pub async fn read_secret(&self, secret: &SecretInfo) -> Result<Sensitive<Vec<u8>>> {
         let row = sqlx::query("SELECT sealed FROM secrets WHERE id = ? AND workspace_id = ?")
