@@ -142,7 +142,11 @@ impl Printer {
         if let Some(credential) = &view.credential {
             println!("  credential: {credential}");
         }
-        println!("  domain: {}", compact(&view.domain));
+        let domain = match Registry::bundled().get(&view.schema) {
+            Ok(schema) => mask_write_only(&schema, &view.domain, &mut Vec::new()),
+            Err(_) => view.domain.clone(),
+        };
+        println!("  domain: {}", compact(&domain));
         for subscription in &view.subscriptions {
             println!("  {} <- {}{}", subscription.path, subscription.source, subscription.source_path);
         }
@@ -175,7 +179,7 @@ impl Printer {
         }
         if !view.drift.is_empty() {
             println!("  drift (AWS differs from the domain):");
-            print_changes(&view.drift, "    ");
+            print_changes(&view.drift, "    ", &view.schema);
         }
     }
 
@@ -201,7 +205,7 @@ impl Printer {
         for action in &plan.actions {
             let id = action.identifier.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
             println!("{} {} {} ({}{id})", symbol(action.kind.as_str()), action.kind.as_str(), action.component, action.type_name);
-            print_changes(&action.changes, "    ");
+            print_changes(&action.changes, "    ", &action.type_name);
         }
         let count = |kind: &str| plan.actions.iter().filter(|a| a.kind.as_str() == kind).count();
         println!(
@@ -248,7 +252,7 @@ impl Printer {
             println!("{} {} {}{message}", resource.component, resource.identifier, resource.status);
             if !resource.drift.is_empty() {
                 println!("  drift:");
-                print_changes(&resource.drift, "    ");
+                print_changes(&resource.drift, "    ", &resource.type_name);
             }
         }
     }
@@ -272,10 +276,15 @@ fn symbol(kind: &str) -> &'static str {
     }
 }
 
-fn print_changes(changes: &[PropertyChange], indent: &str) {
+/// Prints property changes. Values of write-only properties (passwords and the like,
+/// which AWS never returns) are hidden, because plan output often ends up in CI logs.
+fn print_changes(changes: &[PropertyChange], indent: &str, type_name: &str) {
+    let schema = Registry::bundled().get(type_name).ok();
     for change in changes {
-        let before = change.before.as_ref().map(compact).unwrap_or_else(|| "(unset)".into());
-        let after = change.after.as_ref().map(compact).unwrap_or_else(|| match change.kind {
+        let hidden = schema.as_deref().is_some_and(|schema| holds_write_only(schema, &change.path));
+        let show = |value: &Value| if hidden { HIDDEN.to_string() } else { compact(value) };
+        let before = change.before.as_ref().map(show).unwrap_or_else(|| "(unset)".into());
+        let after = change.after.as_ref().map(show).unwrap_or_else(|| match change.kind {
             ChangeKind::Remove => "(removed)".into(),
             _ => "(known after apply)".into(),
         });
@@ -290,6 +299,47 @@ fn print_changes(changes: &[PropertyChange], indent: &str) {
             ChangeKind::Remove => println!("{indent}- {} = {before}{effect}  ({})", change.path, change.reason),
             ChangeKind::Change => println!("{indent}~ {}: {before} -> {after}{effect}", change.path),
         }
+    }
+}
+
+pub(crate) const HIDDEN: &str = "(write-only value hidden)";
+
+/// True when the value at this pointer is write-only or contains write-only values.
+pub(crate) fn holds_write_only(schema: &canopy_schema::ResourceSchema, pointer: &str) -> bool {
+    canopy_schema::parse_pointer(pointer)
+        .is_ok_and(|path| schema.is_write_only(&path) || schema.has_write_only_below(&path))
+}
+
+/// Returns a copy of a domain with every write-only value replaced by a placeholder.
+pub(crate) fn mask_write_only(schema: &canopy_schema::ResourceSchema, value: &Value, path: &mut Vec<canopy_schema::Segment>) -> Value {
+    if !path.is_empty() && schema.is_write_only(path) {
+        return Value::String(HIDDEN.to_string());
+    }
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .iter()
+                .map(|(key, child)| {
+                    path.push(canopy_schema::Segment::Key(key.clone()));
+                    let masked = mask_write_only(schema, child, path);
+                    path.pop();
+                    (key.clone(), masked)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(index, child)| {
+                    path.push(canopy_schema::Segment::Index(index));
+                    let masked = mask_write_only(schema, child, path);
+                    path.pop();
+                    masked
+                })
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::{Engine, Result};
 #[derive(Debug, Clone, Serialize)]
 pub struct RefreshedResource {
     pub component: String,
+    pub type_name: String,
     pub identifier: String,
     /// ok, gone or error
     pub status: String,
@@ -41,6 +42,7 @@ impl Engine {
             let Some(identifier) = resource.identifier.clone() else { continue };
             let mut entry = RefreshedResource {
                 component: component.name().to_string(),
+                type_name: component.schema().to_string(),
                 identifier: identifier.clone(),
                 status: "ok".into(),
                 drift: Vec::new(),

@@ -76,7 +76,11 @@ pub fn component(view: &Value) {
         println!("  credential: {credential}");
     }
 
-    println!("  domain: {}", compact(&view["domain"]));
+    let domain = match canopy_schema::Registry::bundled().get(string(&view["schema"])) {
+        Ok(schema) => crate::output::mask_write_only(&schema, &view["domain"], &mut Vec::new()),
+        Err(_) => view["domain"].clone(),
+    };
+    println!("  domain: {}", compact(&domain));
     for subscription in items(&view["subscriptions"]) {
         println!(
             "  {} <- {}{}",
@@ -114,7 +118,7 @@ pub fn component(view: &Value) {
     }
     if !items(&view["drift"]).is_empty() {
         println!("  drift (AWS differs from the domain):");
-        print_changes(&view["drift"], "    ");
+        print_changes(&view["drift"], "    ", string(&view["schema"]));
     }
 }
 
@@ -146,7 +150,7 @@ pub fn plan(plan: &Value) {
             string(&action["component"]),
             string(&action["type_name"])
         );
-        print_changes(&action["changes"], "    ");
+        print_changes(&action["changes"], "    ", string(&action["type_name"]));
     }
     let count = |kind: &str| actions.iter().filter(|a| a["kind"] == kind).count();
     println!(
@@ -195,7 +199,7 @@ pub fn refresh(report: &Value) {
         );
         if !items(&resource["drift"]).is_empty() {
             println!("  drift:");
-            print_changes(&resource["drift"], "    ");
+            print_changes(&resource["drift"], "    ", string(&resource["type_name"]));
         }
     }
 }
@@ -219,18 +223,26 @@ fn symbol(kind: &str) -> &'static str {
 }
 
 /// Prints property changes, the JSON of `canopy_core::PropertyChange`.
-fn print_changes(changes: &Value, indent: &str) {
+/// Prints property changes, hiding write-only values as the local output does.
+fn print_changes(changes: &Value, indent: &str, type_name: &str) {
+    let schema = canopy_schema::Registry::bundled().get(type_name).ok();
     for change in items(changes) {
         let kind = string(&change["kind"]);
         let path = string(&change["path"]);
+        let hidden = schema
+            .as_deref()
+            .is_some_and(|schema| crate::output::holds_write_only(schema, path));
+        let show = |value: &Value| {
+            if hidden { crate::output::HIDDEN.to_string() } else { compact(value) }
+        };
         let before = match &change["before"] {
             Value::Null => "(unset)".to_string(),
-            value => compact(value),
+            value => show(value),
         };
         let after = match &change["after"] {
             Value::Null if kind == "remove" => "(removed)".to_string(),
             Value::Null => "(known after apply)".to_string(),
-            value => compact(value),
+            value => show(value),
         };
         let effect = match string(&change["effect"]) {
             "replace" => "  [forces replacement]",
