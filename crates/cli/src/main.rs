@@ -82,7 +82,8 @@ fn exit_code_of(error: &anyhow::Error) -> u8 {
 
 fn init_tracing(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
+        // Failures are reported in the command's own output; logs add detail with -v.
+        0 => "error",
         1 => "info,aws_config=warn",
         2 => "debug,hyper=info,hyper_util=info",
         _ => "trace",
@@ -103,6 +104,7 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
 }
