@@ -309,6 +309,9 @@ test('web UI story', async (t) => {
 
     await addComponent('AWS::EC2::Subnet', 'AWS::EC2::Subnet', 'subnet');
     await setProperty('/CidrBlock', '10.0.1.0/24');
+    // The qualification event of that edit redraws the panel; fill the subscription
+    // form only after it arrived, or the redraw wipes what was typed.
+    await waitForText(card('subnet').locator('[data-role="qualification"]'), /failing: .*VpcId/);
     const panel = page.locator('#panel');
     await panel.getByLabel('Path in this component').fill('/VpcId');
     await panel.getByLabel('Source component').selectOption('vpc');
