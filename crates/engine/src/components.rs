@@ -130,6 +130,9 @@ impl Engine {
                 ),
             ));
         }
+        if let Ok(schema) = self.registry.get(component.schema()) {
+            create_missing_arrays(&schema, &mut component.snapshot.domain, pointer);
+        }
         set_at_pointer(&mut component.snapshot.domain, pointer, value).map_err(|e| {
             EngineError::invalid(format!("{pointer} of {:?}", component.name()), e.to_string())
         })?;
@@ -429,6 +432,44 @@ impl Engine {
             )));
         }
         Ok(())
+    }
+}
+
+/// Creates, along `pointer`, the empty arrays that the schema declares and the domain
+/// lacks, so `/Tags/0/Key` on a domain without Tags starts a list instead of an object
+/// with a key "0". Writing past the end of the new array then fails as it should.
+fn create_missing_arrays(schema: &canopy_schema::ResourceSchema, domain: &mut Value, pointer: &str) {
+    let Some(rest) = pointer.strip_prefix('/') else { return };
+    let tokens: Vec<String> = rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+    let mut path: Vec<canopy_schema::Segment> = Vec::new();
+    let mut current = domain;
+    for token in &tokens[..tokens.len().saturating_sub(1)] {
+        let segment = match current {
+            Value::Array(_) => match token.parse::<usize>() {
+                Ok(index) => canopy_schema::Segment::Index(index),
+                Err(_) => return,
+            },
+            _ => canopy_schema::Segment::Key(token.clone()),
+        };
+        path.push(segment);
+        let declared_array = schema
+            .property(&path)
+            .and_then(|property| property.get("type"))
+            .is_some_and(|kind| kind == "array" || kind.as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "array")));
+        let next = match current {
+            Value::Object(object) => {
+                if !object.contains_key(token) && declared_array {
+                    object.insert(token.clone(), Value::Array(Vec::new()));
+                }
+                object.get_mut(token)
+            }
+            Value::Array(items) => token.parse::<usize>().ok().and_then(|index| items.get_mut(index)),
+            _ => None,
+        };
+        match next {
+            Some(next) => current = next,
+            None => return,
+        }
     }
 }
 
