@@ -239,6 +239,36 @@ async function readEvents(workspaceId) {
   })();
 }
 
+/**
+ * Sets another property of the subnet through the API while the subscription form
+ * contains unsubmitted input, waits until the resulting live event redrew the panel's
+ * qualifications, and checks that the typed path and its focus survived.
+ */
+async function checkTypingSurvivesEvent(panel) {
+  const pathInput = panel.getByLabel('Path in this component');
+  await panel.locator('[data-role="qualifications"]').evaluate((list) => {
+    list.dataset.beforeEvent = 'true';
+  });
+  const status = await page.evaluate(async () => {
+    const response = await fetch('/api/workspaces/ui-test/change-sets/network/components/subnet/properties', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${sessionStorage.getItem('canopy.token')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ path: '/MapPublicIpOnLaunch', value: false }),
+    });
+    return response.status;
+  });
+  assert.equal(status, 200, 'setting /MapPublicIpOnLaunch through the API');
+  await page.waitForFunction(() => {
+    const list = document.querySelector('#panel [data-role="qualifications"]');
+    return list && !list.dataset.beforeEvent;
+  });
+  assert.equal(await pathInput.inputValue(), '/VpcId', 'a live event must keep the typed subscription path');
+  assert.ok(
+    await pathInput.evaluate((input) => input === document.activeElement),
+    'a live event must keep the focus in the subscription path',
+  );
+}
+
 test('web UI story', async (t) => {
   await t.test('login takes the token from the fragment', async () => {
     await page.goto(loginUrl);
@@ -309,11 +339,10 @@ test('web UI story', async (t) => {
 
     await addComponent('AWS::EC2::Subnet', 'AWS::EC2::Subnet', 'subnet');
     await setProperty('/CidrBlock', '10.0.1.0/24');
-    // The qualification event of that edit redraws the panel; fill the subscription
-    // form only after it arrived, or the redraw wipes what was typed.
     await waitForText(card('subnet').locator('[data-role="qualification"]'), /failing: .*VpcId/);
     const panel = page.locator('#panel');
     await panel.getByLabel('Path in this component').fill('/VpcId');
+    await checkTypingSurvivesEvent(panel);
     await panel.getByLabel('Source component').selectOption('vpc');
     await panel.getByLabel('Source path').fill('/resource/VpcId');
     await panel.getByRole('button', { name: 'Subscribe' }).click();

@@ -577,9 +577,10 @@ async function renderSelected() {
   // what the user is typing.
   const signature = JSON.stringify([state.changeSet, component, head, state.secrets.map((s) => s.name), state.components.map((c) => c.name)]);
   if (!panel.hidden && panel.dataset.signature === signature) return;
-  panel.dataset.signature = signature;
   panel.hidden = false;
-  renderPanel(panel, {
+  // A panel that redrew only its data sections keeps the old signature, so the next
+  // reload redraws the forms once they hold no unsubmitted input.
+  const redrawnWhole = renderPanel(panel, {
     component,
     head,
     changeSet: state.changeSet,
@@ -600,6 +601,7 @@ async function renderSelected() {
     newSecret: () => openSecretForm(state.workspace, {}),
     sourcePaths: sourcePathsOf,
   });
+  panel.dataset.signature = redrawnWhole ? signature : '';
 }
 
 /** Suggests the paths another component can subscribe to. */

@@ -9,13 +9,31 @@ const REGIONS = [
   'ap-south-1', 'sa-east-1',
 ];
 
+/** The value each panel control had when it was drawn or last submitted. */
+const savedValues = new WeakMap();
+
 /**
  * Draws the panel of `ctx.component`. `ctx` contains the component's HEAD version (or
  * null), its schema (null for the built-in ones), every component of the change set,
  * the secrets, `readOnly`, and the callbacks that edit the component.
+ *
+ * While a control of the same component contains unsubmitted input, only the sections
+ * that show data (qualifications, resource, drift and the difference from HEAD) are
+ * redrawn, so live events do not wipe what the user is typing. Returns true when the
+ * whole panel was redrawn and false when only those sections were.
  */
 export function renderPanel(root, ctx) {
   const { component } = ctx;
+  const key = JSON.stringify([ctx.changeSet, component.id]);
+  const sameComponent = root.dataset.componentKey === key;
+  if (sameComponent && hasUnsubmittedInput(root)) {
+    redrawDataSections(root, ctx);
+    return false;
+  }
+
+  const focusedKey = sameComponent ? controlKey(document.activeElement, root) : null;
+  const filterText = sameComponent ? root.querySelector('input[name="property-filter"]')?.value ?? '' : '';
+
   const headingId = uid('panel-title');
   const close = h('button', { type: 'button', class: 'icon', 'aria-label': 'Close the component panel', onclick: ctx.close }, '×');
   const remove = h(
@@ -23,25 +41,76 @@ export function renderPanel(root, ctx) {
     { type: 'button', class: 'danger', disabled: ctx.readOnly || component.deleted, onclick: ctx.deleteComponent },
     'Delete component',
   );
+  const data = dataSections(ctx);
   replace(
     root,
     h('header', { class: 'panel-header' }, h('h2', { id: headingId }, component.name), close),
     h('p', { class: 'panel-schema' }, component.schema, component.deleted ? ' · deleted in this change set' : ''),
     ctx.readOnly ? h('p', { class: 'note' }, 'HEAD is read-only: create a change set to edit.') : null,
-    section('Qualifications', qualifications(component)),
-    section('Properties', properties(ctx)),
+    data.qualifications,
+    section('Properties', properties(ctx, filterText)),
     ctx.schema ? section('Subscriptions', subscriptions(ctx)) : null,
-    ctx.schema ? section('Resource', resource(component)) : null,
-    ctx.schema ? section('Drift', drift(component)) : null,
-    section('Difference from HEAD', difference(ctx)),
+    data.resource,
+    data.drift,
+    data.difference,
     h('div', { class: 'panel-actions' }, remove),
   );
   root.setAttribute('aria-labelledby', headingId);
+  root.dataset.componentKey = key;
+
+  for (const control of formControls(root)) markSubmitted(control);
+  // A full redraw replaces every control, so the focus moves to the new control with
+  // the same data-path or name.
+  if (focusedKey) formControls(root).find((control) => controlKey(control, root) === focusedKey)?.focus();
+  return true;
 }
 
-function section(title, ...content) {
+/** Builds the sections that only show data, keyed by their data-section name. */
+function dataSections(ctx) {
+  const { component } = ctx;
+  return {
+    qualifications: section('Qualifications', qualifications(component), 'qualifications'),
+    resource: ctx.schema ? section('Resource', resource(component), 'resource') : null,
+    drift: ctx.schema ? section('Drift', drift(component), 'drift') : null,
+    difference: section('Difference from HEAD', difference(ctx), 'difference'),
+  };
+}
+
+function redrawDataSections(root, ctx) {
+  for (const [name, fresh] of Object.entries(dataSections(ctx))) {
+    const current = root.querySelector(`section[data-section="${name}"]`);
+    if (current && fresh) current.replaceWith(fresh);
+  }
+}
+
+function formControls(root) {
+  return [...root.querySelectorAll('input, select, textarea')];
+}
+
+/** Records a control's current value as submitted, so it no longer blocks a redraw. */
+function markSubmitted(control) {
+  savedValues.set(control, control.value);
+}
+
+/**
+ * Tells whether a control in `root` differs from the value it was drawn with or last
+ * submitted. The property filter is not counted because a redraw carries its text.
+ */
+function hasUnsubmittedInput(root) {
+  return formControls(root).some((control) => control.name !== 'property-filter' && control.value !== savedValues.get(control));
+}
+
+/** Returns the data-path or name of a form control inside `root`, or null. */
+function controlKey(element, root) {
+  if (!element || !root.contains(element)) return null;
+  if (element.dataset.path) return `path:${element.dataset.path}`;
+  if (element.name) return `name:${element.name}`;
+  return null;
+}
+
+function section(title, content, name) {
   const id = uid('section');
-  return h('section', { 'aria-labelledby': id }, h('h3', { id }, title), content);
+  return h('section', { 'aria-labelledby': id, 'data-section': name }, h('h3', { id }, title), content);
 }
 
 function qualifications(component) {
@@ -63,12 +132,12 @@ function qualifications(component) {
   );
 }
 
-function properties(ctx) {
+function properties(ctx, filterText) {
   const { component } = ctx;
   if (component.schema === 'AWS Credential') return credentialForm(ctx);
   if (component.schema === 'Region') return regionForm(ctx);
   if (!ctx.schema) return h('p', {}, 'Loading the schema…');
-  const filter = h('input', { type: 'search', placeholder: 'Name of a property' });
+  const filter = h('input', { type: 'search', placeholder: 'Name of a property', name: 'property-filter', value: filterText });
   const list = h('div', { class: 'property-list' });
   const draw = () => {
     const text = filter.value.trim().toLowerCase();
@@ -91,7 +160,10 @@ function credentialForm(ctx) {
   if (current && !ctx.secrets.some((s) => s.name === current)) {
     select.append(h('option', { value: current, selected: true }, `${current} (missing)`));
   }
-  select.addEventListener('change', () => commit(ctx, '/Secret', select.value || undefined));
+  select.addEventListener('change', () => {
+    markSubmitted(select);
+    commit(ctx, '/Secret', select.value || undefined);
+  });
   return [
     field('Secret', select, 'The stored AWS Credential secret whose keys or role this component uses.'),
     h('button', { type: 'button', onclick: ctx.newSecret, disabled: ctx.readOnly }, 'New AWS Credential secret…'),
@@ -108,7 +180,10 @@ function regionForm(ctx) {
     'data-path': '/Region',
     autocomplete: 'off',
   });
-  input.addEventListener('change', () => commit(ctx, '/Region', input.value.trim() || undefined));
+  input.addEventListener('change', () => {
+    markSubmitted(input);
+    commit(ctx, '/Region', input.value.trim() || undefined);
+  });
   return [
     field('Region', input, 'An AWS region name such as us-east-1.'),
     h('datalist', { id: listId }, REGIONS.map((r) => h('option', { value: r }))),
@@ -230,6 +305,7 @@ function leaf(ctx, node, pointer, value) {
       announce(`Invalid JSON for ${pointer}: ${error.message}`, 'error');
       return;
     }
+    markSubmitted(control);
     commit(ctx, pointer, parsed);
   });
   const hints = [];
@@ -289,6 +365,9 @@ function subscriptions(ctx) {
       announce('A subscription needs a path, a source component and a source path.', 'error');
       return;
     }
+    // NOTE: the values count as submitted even if the request fails, so the next
+    // redraw after a failed subscription clears the form.
+    for (const control of [path, source, sourcePath]) markSubmitted(control);
     ctx.subscribe(path.value.trim(), source.value, sourcePath.value.trim());
   });
   return [list.length ? h('ul', { class: 'subscriptions' }, list) : h('p', {}, 'No subscriptions.'), form];
