@@ -87,12 +87,18 @@ impl Session {
                 self.printer.plan(&plan);
                 Ok(0)
             }
-            Command::Discover(args) => crate::import::discover(&self.engine, &self.printer, &self.workspace()?, args).await,
+            Command::Discover(args) => {
+                crate::import::discover(&self.engine, &self.printer, &self.workspace()?, args).await
+            }
             Command::Action(command) => self.action_command(command).await,
             Command::Refresh => {
                 let report = self.engine.refresh(&self.workspace()?).await?;
                 self.printer.refresh(&report);
-                Ok(if report.resources.iter().any(|r| r.status == "error") { 1 } else { 0 })
+                Ok(if report.resources.iter().any(|r| r.status == "error") {
+                    1
+                } else {
+                    0
+                })
             }
             Command::Schema(_) | Command::Emulator(_) | Command::Demo(_) | Command::Serve(_) => {
                 unreachable!("handled before opening the store")
@@ -129,7 +135,8 @@ impl Session {
                 let current = self.data_dir.join(CURRENT_WORKSPACE_FILE);
                 std::fs::write(&current, &workspace.name)
                     .with_context(|| format!("cannot write {}", current.display()))?;
-                self.printer.message(&workspace, &format!("using workspace {}", workspace.name));
+                self.printer
+                    .message(&workspace, &format!("using workspace {}", workspace.name));
             }
             WorkspaceCommand::Token { rotate } => {
                 let workspace = store.get_workspace(&self.workspace()?).await?;
@@ -151,7 +158,11 @@ impl Session {
             ActionCommand::List { state } => {
                 let workspace = self.engine.store().get_workspace(&workspace).await?;
                 let states: Vec<&str> = state.iter().map(String::as_str).collect();
-                let actions = self.engine.store().list_actions(&workspace.id, &states).await?;
+                let actions = self
+                    .engine
+                    .store()
+                    .list_actions(&workspace.id, &states)
+                    .await?;
                 self.printer.actions(&actions);
             }
             ActionCommand::Cancel { id } => {
@@ -173,12 +184,21 @@ impl Session {
         match command {
             SecretCommand::Create(args) => {
                 let value = read_secret_value(&args).await?;
-                let info = self.engine.create_aws_secret(&workspace, &args.name, &value).await?;
-                self.printer.message(&info, &format!("created secret {} ({})", info.name, info.kind));
+                let info = self
+                    .engine
+                    .create_aws_secret(&workspace, &args.name, &value)
+                    .await?;
+                self.printer.message(
+                    &info,
+                    &format!("created secret {} ({})", info.name, info.kind),
+                );
             }
             SecretCommand::Update(args) => {
                 let value = read_secret_value(&args).await?;
-                let info = self.engine.update_aws_secret(&workspace, &args.name, &value).await?;
+                let info = self
+                    .engine
+                    .update_aws_secret(&workspace, &args.name, &value)
+                    .await?;
                 self.printer.message(
                     &info,
                     &format!("updated secret {}; the AWS Credential components that use it were checked again", info.name),
@@ -201,7 +221,10 @@ impl Session {
             ChangeSetCommand::Create { name } => {
                 canopy_engine_check_name(&name)?;
                 let change_set = store.create_change_set(&workspace.id, &name).await?;
-                self.printer.message(&change_set, &format!("created change set {}", change_set.name));
+                self.printer.message(
+                    &change_set,
+                    &format!("created change set {}", change_set.name),
+                );
             }
             ChangeSetCommand::List => {
                 let change_sets = store.list_change_sets(&workspace.id).await?;
@@ -209,14 +232,24 @@ impl Session {
             }
             ChangeSetCommand::Abandon { name } => {
                 let change_set = self.engine.abandon(&workspace_name, &name).await?;
-                self.printer.message(&change_set, &format!("abandoned change set {}", change_set.name));
+                self.printer.message(
+                    &change_set,
+                    &format!("abandoned change set {}", change_set.name),
+                );
             }
-            ChangeSetCommand::Apply { name, force, resume, .. } => {
+            ChangeSetCommand::Apply {
+                name,
+                force,
+                resume,
+                ..
+            } => {
                 let target = if resume {
                     // --resume finishes in-flight actions and whatever HEAD still needs,
                     // whether or not the change set was merged before the interruption.
                     match store.find_change_set(&workspace.id, &name).await? {
-                        Some(cs) if cs.status == canopy_store::ChangeSetStatus::Open => name.clone(),
+                        Some(cs) if cs.status == canopy_store::ChangeSetStatus::Open => {
+                            name.clone()
+                        }
                         Some(cs) => cs.id.0,
                         None => {
                             let applied = store
@@ -236,7 +269,9 @@ impl Session {
                         .list_change_sets(&workspace.id)
                         .await?
                         .iter()
-                        .any(|cs| cs.name == name && cs.status == canopy_store::ChangeSetStatus::Applied);
+                        .any(|cs| {
+                            cs.name == name && cs.status == canopy_store::ChangeSetStatus::Applied
+                        });
                     if applied && store.find_change_set(&workspace.id, &name).await?.is_none() {
                         bail!(
                             "change set {name:?} was already applied; run `canopy change-set apply {name} --resume` to finish anything its apply left in flight, or create a new change set for further changes"
@@ -249,7 +284,11 @@ impl Session {
                     .apply(&workspace_name, &target, &ApplyOptions { force })
                     .await?;
                 self.printer.apply(&report);
-                return Ok(if report.success() { 0 } else { EXIT_ACTIONS_FAILED });
+                return Ok(if report.success() {
+                    0
+                } else {
+                    EXIT_ACTIONS_FAILED
+                });
             }
         }
         Ok(0)
@@ -259,44 +298,112 @@ impl Session {
         let workspace = self.workspace()?;
         let engine = &self.engine;
         let view = match command {
-            ComponentCommand::Create { change_set, schema, name, domain, region, credential } => {
+            ComponentCommand::Create {
+                change_set,
+                schema,
+                name,
+                domain,
+                region,
+                credential,
+            } => {
                 let domain = match domain {
                     Some(text) => serde_json::from_str(&text)
                         .with_context(|| format!("--domain is not valid JSON: {text}"))?,
                     None => Value::Null,
                 };
-                let new = NewComponent { schema, name, domain, region, credential };
-                engine.create_component(&workspace, &change_set, new).await?
+                let new = NewComponent {
+                    schema,
+                    name,
+                    domain,
+                    region,
+                    credential,
+                };
+                engine
+                    .create_component(&workspace, &change_set, new)
+                    .await?
             }
-            ComponentCommand::Set { change_set, name, path, value } => {
+            ComponentCommand::Set {
+                change_set,
+                name,
+                path,
+                value,
+            } => {
                 let value = serde_json::from_str(&value).unwrap_or(Value::String(value));
-                engine.set_property(&workspace, &change_set, &name, &path, value).await?
+                engine
+                    .set_property(&workspace, &change_set, &name, &path, value)
+                    .await?
             }
-            ComponentCommand::Unset { change_set, name, path } => {
-                engine.unset_property(&workspace, &change_set, &name, &path).await?
+            ComponentCommand::Unset {
+                change_set,
+                name,
+                path,
+            } => {
+                engine
+                    .unset_property(&workspace, &change_set, &name, &path)
+                    .await?
             }
-            ComponentCommand::Subscribe { change_set, name, path, from, source_path } => {
-                let subscription = Subscription { path, source: from, source_path };
-                engine.subscribe(&workspace, &change_set, &name, subscription).await?
+            ComponentCommand::Subscribe {
+                change_set,
+                name,
+                path,
+                from,
+                source_path,
+            } => {
+                let subscription = Subscription {
+                    path,
+                    source: from,
+                    source_path,
+                };
+                engine
+                    .subscribe(&workspace, &change_set, &name, subscription)
+                    .await?
             }
-            ComponentCommand::Unsubscribe { change_set, name, path } => {
-                engine.unsubscribe(&workspace, &change_set, &name, &path).await?
+            ComponentCommand::Unsubscribe {
+                change_set,
+                name,
+                path,
+            } => {
+                engine
+                    .unsubscribe(&workspace, &change_set, &name, &path)
+                    .await?
             }
             ComponentCommand::Show { change_set, name } => {
-                engine.show_component(&workspace, &change_set, &name).await?
+                engine
+                    .show_component(&workspace, &change_set, &name)
+                    .await?
             }
             ComponentCommand::List { change_set } => {
                 let views = engine.list_components(&workspace, &change_set).await?;
                 self.printer.components(&views);
                 return Ok(0);
             }
-            ComponentCommand::Import { change_set, type_name, name, identifier, region, credential } => {
-                let request = ImportRequest { type_name, name, identifier, region, credential };
-                engine.import_resource(&workspace, &change_set, request).await?
+            ComponentCommand::Import {
+                change_set,
+                type_name,
+                name,
+                identifier,
+                region,
+                credential,
+            } => {
+                let request = ImportRequest {
+                    type_name,
+                    name,
+                    identifier,
+                    region,
+                    credential,
+                };
+                engine
+                    .import_resource(&workspace, &change_set, request)
+                    .await?
             }
             ComponentCommand::Delete { change_set, name } => {
-                engine.delete_component(&workspace, &change_set, &name).await?;
-                self.printer.message(&serde_json::json!({"deleted": name}), &format!("deleted component {name} from change set {change_set}"));
+                engine
+                    .delete_component(&workspace, &change_set, &name)
+                    .await?;
+                self.printer.message(
+                    &serde_json::json!({"deleted": name}),
+                    &format!("deleted component {name} from change set {change_set}"),
+                );
                 return Ok(0);
             }
         };
@@ -308,15 +415,20 @@ impl Session {
 /// The `--timeout` of `change-set apply`, which the engine needs at construction.
 fn timeout_of(command: &Command) -> Option<std::time::Duration> {
     match command {
-        Command::ChangeSet(ChangeSetCommand::Apply { timeout: Some(seconds), .. }) => {
-            Some(std::time::Duration::from_secs(*seconds))
-        }
+        Command::ChangeSet(ChangeSetCommand::Apply {
+            timeout: Some(seconds),
+            ..
+        }) => Some(std::time::Duration::from_secs(*seconds)),
         _ => None,
     }
 }
 
 fn canopy_engine_check_name(name: &str) -> Result<()> {
-    if name.trim().is_empty() || name.trim() != name || name.len() > 128 || name.chars().any(char::is_control) {
+    if name.trim().is_empty()
+        || name.trim() != name
+        || name.len() > 128
+        || name.chars().any(char::is_control)
+    {
         bail!("invalid name {name:?}: use 1 to 128 characters without leading or trailing spaces");
     }
     Ok(())

@@ -12,8 +12,9 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
     }
     let mut config = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read emulator configuration {}", path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read emulator configuration {}", path.display())
+            })?;
             EmulatorConfig::from_toml(&text)
                 .with_context(|| format!("invalid emulator configuration {}", path.display()))?
         }
@@ -28,17 +29,24 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         _ => args.listen,
     };
     if !listen.ip().is_loopback() {
-        bail!("--listen {listen} is not a loopback address; the emulator serves 127.0.0.1 only, such as --listen 127.0.0.1:4566");
+        bail!(
+            "--listen {listen} is not a loopback address; the emulator serves 127.0.0.1 only, such as --listen 127.0.0.1:4566"
+        );
     }
     let emulator = start(config, listen).await?;
-    eprintln!("canopy emulator: Cloud Control and STS on {}", emulator.endpoint());
+    eprintln!(
+        "canopy emulator: Cloud Control and STS on {}",
+        emulator.endpoint()
+    );
     eprintln!(
         "  account {} user canopy-admin, key {} (secret: see `canopy emulator --example-config`)",
         canopy_emulator::DEFAULT_ACCOUNT_ID,
         canopy_emulator::DEFAULT_ADMIN_ACCESS_KEY_ID
     );
     eprintln!("  press Ctrl-C to stop");
-    tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
     emulator.shutdown().await;
     Ok(0)
 }

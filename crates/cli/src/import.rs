@@ -11,7 +11,12 @@ use crate::output::Printer;
 
 /// Discovers the resources of a type and prints what was found. Returns exit code 1
 /// when some resource could not be read.
-pub async fn discover(engine: &Engine, printer: &Printer, workspace: &str, args: DiscoverArgs) -> Result<u8> {
+pub async fn discover(
+    engine: &Engine,
+    printer: &Printer,
+    workspace: &str,
+    args: DiscoverArgs,
+) -> Result<u8> {
     let model = match &args.model {
         Some(text) => Some(
             serde_json::from_str::<Value>(text)
@@ -25,7 +30,9 @@ pub async fn discover(engine: &Engine, printer: &Printer, workspace: &str, args:
         region: args.region,
         credential: args.credential,
     };
-    let report = engine.discover(workspace, &args.change_set, request).await?;
+    let report = engine
+        .discover(workspace, &args.change_set, request)
+        .await?;
     printer.message(&report, &describe(&report));
     Ok(if report.failed.is_empty() { 0 } else { 1 })
 }
@@ -43,7 +50,10 @@ fn describe(report: &DiscoverReport) -> String {
         report.change_set
     )];
     for resource in &report.imported {
-        lines.push(format!("  + {} <- {}", resource.component, resource.identifier));
+        lines.push(format!(
+            "  + {} <- {}",
+            resource.component, resource.identifier
+        ));
     }
     for resource in &report.skipped {
         lines.push(format!("  = {}: {}", resource.identifier, resource.reason));
@@ -52,7 +62,10 @@ fn describe(report: &DiscoverReport) -> String {
         lines.push(format!("  ✗ {}: {}", resource.identifier, resource.message));
     }
     if !report.failed.is_empty() {
-        lines.push("Run discovery again to retry the failed resources; it skips those already imported.".into());
+        lines.push(
+            "Run discovery again to retry the failed resources; it skips those already imported."
+                .into(),
+        );
     }
     lines.join("\n")
 }

@@ -29,7 +29,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.global.verbose);
     let json = cli.global.output == args::Output::Json;
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -97,7 +100,12 @@ fn init_tracing(verbose: u8) {
         .max_level_hint()
         .is_none_or(|level| level == tracing_subscriber::filter::LevelFilter::TRACE);
     if reaches_trace {
-        for cap in ["aws_smithy_runtime=debug", "aws_smithy_runtime_api=debug", "aws_smithy_http=debug", "aws_sigv4=debug"] {
+        for cap in [
+            "aws_smithy_runtime=debug",
+            "aws_smithy_runtime_api=debug",
+            "aws_smithy_http=debug",
+            "aws_sigv4=debug",
+        ] {
             filter = filter.add_directive(cap.parse().expect("a valid directive"));
         }
     }

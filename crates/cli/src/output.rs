@@ -24,7 +24,10 @@ impl Printer {
     }
 
     fn json(&self, value: &impl Serialize) {
-        println!("{}", serde_json::to_string_pretty(value).expect("output serializes"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).expect("output serializes")
+        );
     }
 
     /// Progress goes to standard error as text, so JSON output stays one document.
@@ -37,8 +40,17 @@ impl Printer {
                 return;
             }
             match event {
-                EngineEvent::ActionProgress { component, kind, status, identifier, .. } => {
-                    let id = identifier.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
+                EngineEvent::ActionProgress {
+                    component,
+                    kind,
+                    status,
+                    identifier,
+                    ..
+                } => {
+                    let id = identifier
+                        .as_deref()
+                        .map(|i| format!(" {i}"))
+                        .unwrap_or_default();
                     let line = format!("  … {kind} {component}: {status}{id}");
                     let mut last = last.lock().expect("progress lock");
                     if last.get(component) != Some(&line) {
@@ -46,8 +58,16 @@ impl Printer {
                         last.insert(component.clone(), line);
                     }
                 }
-                EngineEvent::ActionFinished { component, kind, state, message } => {
-                    let detail = message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
+                EngineEvent::ActionFinished {
+                    component,
+                    kind,
+                    state,
+                    message,
+                } => {
+                    let detail = message
+                        .as_deref()
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default();
                     eprintln!("  {} {kind} {component}: {state}{detail}", mark(state));
                 }
                 EngineEvent::Qualified { .. } => {}
@@ -74,7 +94,11 @@ impl Printer {
             return self.json(&workspaces);
         }
         for workspace in workspaces {
-            let mark = if Some(workspace.name.as_str()) == current { "*" } else { " " };
+            let mark = if Some(workspace.name.as_str()) == current {
+                "*"
+            } else {
+                " "
+            };
             println!("{mark} {}  {}", workspace.name, workspace.id);
         }
     }
@@ -84,7 +108,10 @@ impl Printer {
             return self.json(&secrets);
         }
         for secret in secrets {
-            println!("{}  ({}, created {})", secret.name, secret.kind, secret.created_at);
+            println!(
+                "{}  ({}, created {})",
+                secret.name, secret.kind, secret.created_at
+            );
         }
     }
 
@@ -94,7 +121,11 @@ impl Printer {
         }
         for action in actions {
             let token = action.request_token.as_deref().unwrap_or("-");
-            let message = action.message.as_deref().map(|m| format!("  {m}")).unwrap_or_default();
+            let message = action
+                .message
+                .as_deref()
+                .map(|m| format!("  {m}"))
+                .unwrap_or_default();
             println!(
                 "{}  {} {} {}  request {token}{message}",
                 action.id, action.kind, action.component_name, action.state
@@ -116,15 +147,26 @@ impl Printer {
             return self.json(&views);
         }
         for view in views {
-            let failing = view.qualifications.iter().filter(|q| q.status == "failure").count();
-            let qualification = if failing == 0 { "ok".to_string() } else { format!("{failing} failing") };
+            let failing = view
+                .qualifications
+                .iter()
+                .filter(|q| q.status == "failure")
+                .count();
+            let qualification = if failing == 0 {
+                "ok".to_string()
+            } else {
+                format!("{failing} failing")
+            };
             let resource = view
                 .resource
                 .as_ref()
                 .map(|r| format!("{} {}", r.status, r.identifier.as_deref().unwrap_or("-")))
                 .unwrap_or_else(|| "no resource".into());
             let deleted = if view.deleted { " (deleted)" } else { "" };
-            println!("{:<20} {:<32} qualifications {:<10} {}{deleted}", view.name, view.schema, qualification, resource);
+            println!(
+                "{:<20} {:<32} qualifications {:<10} {}{deleted}",
+                view.name, view.schema, qualification, resource
+            );
         }
     }
 
@@ -148,7 +190,10 @@ impl Printer {
         };
         println!("  domain: {}", compact(&domain));
         for subscription in &view.subscriptions {
-            println!("  {} <- {}{}", subscription.path, subscription.source, subscription.source_path);
+            println!(
+                "  {} <- {}{}",
+                subscription.path, subscription.source, subscription.source_path
+            );
         }
         println!("  qualifications:");
         for q in &view.qualifications {
@@ -203,11 +248,26 @@ impl Printer {
             return;
         }
         for action in &plan.actions {
-            let id = action.identifier.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
-            println!("{} {} {} ({}{id})", symbol(action.kind.as_str()), action.kind.as_str(), action.component, action.type_name);
+            let id = action
+                .identifier
+                .as_deref()
+                .map(|i| format!(" {i}"))
+                .unwrap_or_default();
+            println!(
+                "{} {} {} ({}{id})",
+                symbol(action.kind.as_str()),
+                action.kind.as_str(),
+                action.component,
+                action.type_name
+            );
             print_changes(&action.changes, "    ", &action.type_name);
         }
-        let count = |kind: &str| plan.actions.iter().filter(|a| a.kind.as_str() == kind).count();
+        let count = |kind: &str| {
+            plan.actions
+                .iter()
+                .filter(|a| a.kind.as_str() == kind)
+                .count()
+        };
         println!(
             "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
             count("create"),
@@ -228,15 +288,37 @@ impl Printer {
             return;
         }
         for outcome in &all {
-            let id = outcome.identifier.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
-            let message = outcome.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
-            println!("{} {} {} {}{id}{message}", mark(&outcome.state), outcome.kind, outcome.component, outcome.state);
+            let id = outcome
+                .identifier
+                .as_deref()
+                .map(|i| format!(" {i}"))
+                .unwrap_or_default();
+            let message = outcome
+                .message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            println!(
+                "{} {} {} {}{id}{message}",
+                mark(&outcome.state),
+                outcome.kind,
+                outcome.component,
+                outcome.state
+            );
         }
         let failed = all.iter().filter(|o| !o.succeeded()).count();
         if failed == 0 {
-            println!("Applied {}: {} action(s) succeeded.", report.change_set, all.len());
+            println!(
+                "Applied {}: {} action(s) succeeded.",
+                report.change_set,
+                all.len()
+            );
         } else {
-            println!("Applied {} with {failed} of {} action(s) not succeeded.", report.change_set, all.len());
+            println!(
+                "Applied {} with {failed} of {} action(s) not succeeded.",
+                report.change_set,
+                all.len()
+            );
         }
     }
 
@@ -248,8 +330,15 @@ impl Printer {
             println!("No resources to refresh.");
         }
         for resource in &report.resources {
-            let message = resource.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
-            println!("{} {} {}{message}", resource.component, resource.identifier, resource.status);
+            let message = resource
+                .message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            println!(
+                "{} {} {}{message}",
+                resource.component, resource.identifier, resource.status
+            );
             if !resource.drift.is_empty() {
                 println!("  drift:");
                 print_changes(&resource.drift, "    ", &resource.type_name);
@@ -281,13 +370,29 @@ fn symbol(kind: &str) -> &'static str {
 fn print_changes(changes: &[PropertyChange], indent: &str, type_name: &str) {
     let schema = Registry::bundled().get(type_name).ok();
     for change in changes {
-        let hidden = schema.as_deref().is_some_and(|schema| holds_write_only(schema, &change.path));
-        let show = |value: &Value| if hidden { HIDDEN.to_string() } else { compact(value) };
-        let before = change.before.as_ref().map(show).unwrap_or_else(|| "(unset)".into());
-        let after = change.after.as_ref().map(show).unwrap_or_else(|| match change.kind {
-            ChangeKind::Remove => "(removed)".into(),
-            _ => "(known after apply)".into(),
-        });
+        let hidden = schema
+            .as_deref()
+            .is_some_and(|schema| holds_write_only(schema, &change.path));
+        let show = |value: &Value| {
+            if hidden {
+                HIDDEN.to_string()
+            } else {
+                compact(value)
+            }
+        };
+        let before = change
+            .before
+            .as_ref()
+            .map(show)
+            .unwrap_or_else(|| "(unset)".into());
+        let after = change
+            .after
+            .as_ref()
+            .map(show)
+            .unwrap_or_else(|| match change.kind {
+                ChangeKind::Remove => "(removed)".into(),
+                _ => "(known after apply)".into(),
+            });
         let effect = match change.effect {
             canopy_core::ChangeEffect::Replace => "  [forces replacement]",
             canopy_core::ChangeEffect::MayReplace => "  [may replace]",
@@ -296,8 +401,13 @@ fn print_changes(changes: &[PropertyChange], indent: &str, type_name: &str) {
         };
         match change.kind {
             ChangeKind::Add => println!("{indent}+ {} = {after}{effect}", change.path),
-            ChangeKind::Remove => println!("{indent}- {} = {before}{effect}  ({})", change.path, change.reason),
-            ChangeKind::Change => println!("{indent}~ {}: {before} -> {after}{effect}", change.path),
+            ChangeKind::Remove => println!(
+                "{indent}- {} = {before}{effect}  ({})",
+                change.path, change.reason
+            ),
+            ChangeKind::Change => {
+                println!("{indent}~ {}: {before} -> {after}{effect}", change.path)
+            }
         }
     }
 }
@@ -311,7 +421,11 @@ pub(crate) fn holds_write_only(schema: &canopy_schema::ResourceSchema, pointer: 
 }
 
 /// Returns a copy of a domain with every write-only value replaced by a placeholder.
-pub(crate) fn mask_write_only(schema: &canopy_schema::ResourceSchema, value: &Value, path: &mut Vec<canopy_schema::Segment>) -> Value {
+pub(crate) fn mask_write_only(
+    schema: &canopy_schema::ResourceSchema,
+    value: &Value,
+    path: &mut Vec<canopy_schema::Segment>,
+) -> Value {
     if !path.is_empty() && schema.is_write_only(path) {
         return Value::String(HIDDEN.to_string());
     }

@@ -81,7 +81,9 @@ fn reject_unsupported(command: &Command) -> Result<()> {
         Command::Component(ComponentCommand::Import { .. }) => "component import",
         Command::Demo(_) => "demo",
         Command::Serve(_) => "serve",
-        Command::ChangeSet(ChangeSetCommand::Apply { timeout: Some(_), .. }) => {
+        Command::ChangeSet(ChangeSetCommand::Apply {
+            timeout: Some(_), ..
+        }) => {
             bail!(
                 "--timeout is not supported with --server: the server waits for each Cloud Control request as long as the schema's handler timeout; drop --timeout or apply locally"
             )
@@ -93,7 +95,9 @@ fn reject_unsupported(command: &Command) -> Result<()> {
         }
         _ => return Ok(()),
     };
-    bail!("`canopy {name}` does not support --server: run it without --server (and without CANOPY_SERVER) against a local data directory")
+    bail!(
+        "`canopy {name}` does not support --server: run it without --server (and without CANOPY_SERVER) against a local data directory"
+    )
 }
 
 /// A bearer token whose value never shows in `Debug` output.
@@ -114,7 +118,9 @@ impl BearerToken {
                 "{TOKEN_VARIABLE} is not set: --server needs an API token in the environment variable {TOKEN_VARIABLE}, such as the administrator token in the login URL that `canopy serve` prints on its first start"
             ),
             Err(std::env::VarError::NotUnicode(_)) => {
-                bail!("{TOKEN_VARIABLE} is not valid UTF-8; set it to the API token, such as cnpt_...")
+                bail!(
+                    "{TOKEN_VARIABLE} is not valid UTF-8; set it to the API token, such as cnpt_..."
+                )
             }
         };
         let mut value = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
@@ -184,7 +190,9 @@ impl ApiClient {
             serde_json::from_slice(&bytes).ok()
         };
         if status.is_success() {
-            let body = body.with_context(|| format!("the server returned a body that is not JSON for {method} {url}"))?;
+            let body = body.with_context(|| {
+                format!("the server returned a body that is not JSON for {method} {url}")
+            })?;
             return Ok(Reply { body });
         }
         Err(self.error_of(status, body).into())
@@ -206,9 +214,14 @@ impl ApiClient {
             };
         };
         let message = match code {
-            "unauthenticated" => format!("the server at {} rejected the token in {TOKEN_VARIABLE}: {message}", self.base),
+            "unauthenticated" => format!(
+                "the server at {} rejected the token in {TOKEN_VARIABLE}: {message}",
+                self.base
+            ),
             // The server's message names the API's force field, so name the CLI flag.
-            "qualifications_fail" => message.replace("apply with {\"force\": true}", "apply with --force"),
+            "qualifications_fail" => {
+                message.replace("apply with {\"force\": true}", "apply with --force")
+            }
             _ => message.to_string(),
         };
         RemoteError {
@@ -249,18 +262,22 @@ impl ApiClient {
 
 /// Checks `--server` and returns it without a trailing slash.
 fn parse_base_url(server: &str) -> Result<String> {
-    let uri: Uri = server
-        .parse()
-        .map_err(|error| anyhow!("invalid --server URL {server:?}: {error}; use a URL such as http://127.0.0.1:7070"))?;
+    let uri: Uri = server.parse().map_err(|error| {
+        anyhow!("invalid --server URL {server:?}: {error}; use a URL such as http://127.0.0.1:7070")
+    })?;
     match uri.scheme_str() {
         Some("http") => {}
         Some("https") => bail!(
             "--server {server:?} uses https, which this client does not support: use http:// for the server's own address (canopy serve listens on 127.0.0.1 by default)"
         ),
-        _ => bail!("invalid --server URL {server:?}: it needs http:// and a host, such as http://127.0.0.1:7070"),
+        _ => bail!(
+            "invalid --server URL {server:?}: it needs http:// and a host, such as http://127.0.0.1:7070"
+        ),
     }
     if uri.authority().is_none() || uri.query().is_some() {
-        bail!("invalid --server URL {server:?}: use a URL such as http://127.0.0.1:7070, without a query");
+        bail!(
+            "invalid --server URL {server:?}: use a URL such as http://127.0.0.1:7070, without a query"
+        );
     }
     Ok(server.trim_end_matches('/').to_string())
 }
@@ -316,11 +333,19 @@ impl RemoteSession {
     }
 
     fn change_set_path(&self, change_set: &str) -> Result<String> {
-        Ok(format!("{}/change-sets/{}", self.workspace_path()?, encode(change_set)))
+        Ok(format!(
+            "{}/change-sets/{}",
+            self.workspace_path()?,
+            encode(change_set)
+        ))
     }
 
     fn component_path(&self, change_set: &str, component: &str) -> Result<String> {
-        Ok(format!("{}/components/{}", self.change_set_path(change_set)?, encode(component)))
+        Ok(format!(
+            "{}/components/{}",
+            self.change_set_path(change_set)?,
+            encode(component)
+        ))
     }
 
     /// Prints `value` as JSON, or runs `text` for the text output.
@@ -338,17 +363,30 @@ impl RemoteSession {
             Command::ChangeSet(command) => self.change_set_command(command).await,
             Command::Component(command) => self.component_command(command).await,
             Command::Plan { change_set } => {
-                let plan = self.client.get(&format!("{}/plan", self.change_set_path(&change_set)?)).await?;
+                let plan = self
+                    .client
+                    .get(&format!("{}/plan", self.change_set_path(&change_set)?))
+                    .await?;
                 self.print(&plan, text::plan);
                 Ok(0)
             }
             Command::Refresh => {
-                let report = self.client.post(&format!("{}/refresh", self.workspace_path()?), &Value::Null).await?;
+                let report = self
+                    .client
+                    .post(&format!("{}/refresh", self.workspace_path()?), &Value::Null)
+                    .await?;
                 self.print(&report, text::refresh);
-                let failed = text::items(&report["resources"]).iter().any(|r| r["status"] == "error");
+                let failed = text::items(&report["resources"])
+                    .iter()
+                    .any(|r| r["status"] == "error");
                 Ok(if failed { 1 } else { 0 })
             }
-            Command::Discover(_) | Command::Action(_) | Command::Schema(_) | Command::Emulator(_) | Command::Demo(_) | Command::Serve(_) => {
+            Command::Discover(_)
+            | Command::Action(_)
+            | Command::Schema(_)
+            | Command::Emulator(_)
+            | Command::Demo(_)
+            | Command::Serve(_) => {
                 unreachable!("run locally by commands::run or rejected by reject_unsupported")
             }
         }
@@ -357,7 +395,10 @@ impl RemoteSession {
     async fn workspace_command(&self, command: WorkspaceCommand) -> Result<u8> {
         match command {
             WorkspaceCommand::Create { name } => {
-                let workspace = self.client.post("/api/workspaces", &json!({"name": name})).await?;
+                let workspace = self
+                    .client
+                    .post("/api/workspaces", &json!({"name": name}))
+                    .await?;
                 let text = format!(
                     "created workspace {} ({}); its token is shown by `canopy workspace token`",
                     text::string(&workspace["name"]),
@@ -375,7 +416,9 @@ impl RemoteSession {
                 let path = self.workspace_path()?;
                 let workspace = self.client.get(&path).await?;
                 let reply = if rotate {
-                    self.client.post(&format!("{path}/token/rotate"), &Value::Null).await?
+                    self.client
+                        .post(&format!("{path}/token/rotate"), &Value::Null)
+                        .await?
                 } else {
                     self.client.get(&format!("{path}/token")).await?
                 };
@@ -396,7 +439,11 @@ impl RemoteSession {
                 let value = crate::commands::read_secret_value(&args).await?;
                 let body = json!({"name": args.name, "value": value});
                 let info = self.client.post(&path, &body).await?;
-                let text = format!("created secret {} ({})", text::string(&info["name"]), text::string(&info["kind"]));
+                let text = format!(
+                    "created secret {} ({})",
+                    text::string(&info["name"]),
+                    text::string(&info["kind"])
+                );
                 self.printer.message(&info, &text);
             }
             SecretCommand::Update(_) => unreachable!("rejected by reject_unsupported"),
@@ -426,7 +473,12 @@ impl RemoteSession {
                 let text = format!("abandoned change set {}", text::string(&change_set["name"]));
                 self.printer.message(&change_set, &text);
             }
-            ChangeSetCommand::Apply { name, force, resume, .. } => {
+            ChangeSetCommand::Apply {
+                name,
+                force,
+                resume,
+                ..
+            } => {
                 let change_sets = self.client.list(&list_path).await?;
                 let target = apply_target(&change_sets, &name, resume)?;
                 return self.apply(&target, force).await;
@@ -446,7 +498,10 @@ impl RemoteSession {
             encode(text::string(&run["id"]))
         );
         if self.output == Output::Text {
-            eprintln!("applying {change_set} on the server (apply {})", text::string(&run["id"]));
+            eprintln!(
+                "applying {change_set} on the server (apply {})",
+                text::string(&run["id"])
+            );
         }
         // NOTE: progress of single actions is on the server's event stream, which this
         // client does not read, so only the outcome is printed.
@@ -459,10 +514,16 @@ impl RemoteSession {
             Some("succeeded") | Some("failed") => {
                 let report = &run["report"];
                 self.print(report, text::apply);
-                Ok(if run["status"] == "succeeded" { 0 } else { EXIT_ACTIONS_FAILED })
+                Ok(if run["status"] == "succeeded" {
+                    0
+                } else {
+                    EXIT_ACTIONS_FAILED
+                })
             }
             _ => {
-                let error = self.client.error_of(StatusCode::CONFLICT, Some(json!({"error": run["error"]})));
+                let error = self
+                    .client
+                    .error_of(StatusCode::CONFLICT, Some(json!({"error": run["error"]})));
                 Err(error.into())
             }
         }
@@ -470,7 +531,14 @@ impl RemoteSession {
 
     async fn component_command(&self, command: ComponentCommand) -> Result<u8> {
         let view = match command {
-            ComponentCommand::Create { change_set, schema, name, domain, region, credential } => {
+            ComponentCommand::Create {
+                change_set,
+                schema,
+                name,
+                domain,
+                region,
+                credential,
+            } => {
                 let domain: Value = match domain {
                     Some(text) => serde_json::from_str(&text)
                         .with_context(|| format!("--domain is not valid JSON: {text}"))?,
@@ -480,26 +548,57 @@ impl RemoteSession {
                 let path = format!("{}/components", self.change_set_path(&change_set)?);
                 self.client.post(&path, &body).await?
             }
-            ComponentCommand::Set { change_set, name, path, value } => {
+            ComponentCommand::Set {
+                change_set,
+                name,
+                path,
+                value,
+            } => {
                 let value = serde_json::from_str(&value).unwrap_or(Value::String(value));
                 let url = format!("{}/properties", self.component_path(&change_set, &name)?);
-                self.client.post(&url, &json!({"path": path, "value": value})).await?
+                self.client
+                    .post(&url, &json!({"path": path, "value": value}))
+                    .await?
             }
-            ComponentCommand::Unset { change_set, name, path } => {
-                let url = format!("{}/properties?path={}", self.component_path(&change_set, &name)?, encode(&path));
+            ComponentCommand::Unset {
+                change_set,
+                name,
+                path,
+            } => {
+                let url = format!(
+                    "{}/properties?path={}",
+                    self.component_path(&change_set, &name)?,
+                    encode(&path)
+                );
                 self.client.send(Method::DELETE, &url, None).await?.body
             }
-            ComponentCommand::Subscribe { change_set, name, path, from, source_path } => {
+            ComponentCommand::Subscribe {
+                change_set,
+                name,
+                path,
+                from,
+                source_path,
+            } => {
                 let url = format!("{}/subscriptions", self.component_path(&change_set, &name)?);
                 let body = json!({"path": path, "source": from, "source_path": source_path});
                 self.client.post(&url, &body).await?
             }
-            ComponentCommand::Unsubscribe { change_set, name, path } => {
-                let url = format!("{}/subscriptions?path={}", self.component_path(&change_set, &name)?, encode(&path));
+            ComponentCommand::Unsubscribe {
+                change_set,
+                name,
+                path,
+            } => {
+                let url = format!(
+                    "{}/subscriptions?path={}",
+                    self.component_path(&change_set, &name)?,
+                    encode(&path)
+                );
                 self.client.send(Method::DELETE, &url, None).await?.body
             }
             ComponentCommand::Show { change_set, name } => {
-                self.client.get(&self.component_path(&change_set, &name)?).await?
+                self.client
+                    .get(&self.component_path(&change_set, &name)?)
+                    .await?
             }
             ComponentCommand::List { change_set } => {
                 let path = format!("{}/components", self.change_set_path(&change_set)?);
@@ -508,7 +607,13 @@ impl RemoteSession {
                 return Ok(0);
             }
             ComponentCommand::Delete { change_set, name } => {
-                self.client.send(Method::DELETE, &self.component_path(&change_set, &name)?, None).await?;
+                self.client
+                    .send(
+                        Method::DELETE,
+                        &self.component_path(&change_set, &name)?,
+                        None,
+                    )
+                    .await?;
                 let text = format!("deleted component {name} from change set {change_set}");
                 self.printer.message(&json!({"deleted": name}), &text);
                 return Ok(0);
@@ -530,9 +635,9 @@ fn apply_target(change_sets: &[Value], name: &str, resume: bool) -> Result<Strin
         return Ok(name.to_string());
     }
     if resume {
-        let latest = named()
-            .next_back()
-            .with_context(|| format!("change set {name:?} not found; run `canopy change-set list`"))?;
+        let latest = named().next_back().with_context(|| {
+            format!("change set {name:?} not found; run `canopy change-set list`")
+        })?;
         return Ok(text::string(&latest["id"]).to_string());
     }
     if named().any(|cs| cs["status"] == "applied") {

@@ -22,10 +22,22 @@ pub async fn run(args: ServeArgs, global: &Global) -> Result<u8> {
 
     let server = canopy_server::start(engine, args.listen)
         .await
-        .with_context(|| format!("cannot listen on {}; choose another address with --listen", args.listen))?;
-    eprintln!("canopy API on {} (data directory {})", server.url(), data_dir.display());
+        .with_context(|| {
+            format!(
+                "cannot listen on {}; choose another address with --listen",
+                args.listen
+            )
+        })?;
+    eprintln!(
+        "canopy API on {} (data directory {})",
+        server.url(),
+        data_dir.display()
+    );
     if !args.listen.ip().is_loopback() {
-        eprintln!("warning: {} is reachable from the network over plain HTTP; put a TLS proxy in front of it", args.listen);
+        eprintln!(
+            "warning: {} is reachable from the network over plain HTTP; put a TLS proxy in front of it",
+            args.listen
+        );
     }
 
     // The token is created only after the listener is bound, so a failed start never
@@ -34,12 +46,22 @@ pub async fn run(args: ServeArgs, global: &Global) -> Result<u8> {
         .await
         .map_err(|error| anyhow!("cannot create the administrator token: {}", error.message))?;
     if let Some(token) = first_token {
-        eprintln!("first start: open this URL to log in as administrator (it is shown only this once):");
-        eprintln!("  {}", canopy_server::login_url(server.local_addr(), &token));
+        eprintln!(
+            "first start: open this URL to log in as administrator (it is shown only this once):"
+        );
+        eprintln!(
+            "  {}",
+            canopy_server::login_url(server.local_addr(), &token)
+        );
     }
 
     eprintln!("press Ctrl-C to stop");
-    tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
-    server.shutdown().await.context("the server stopped with an error")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    server
+        .shutdown()
+        .await
+        .context("the server stopped with an error")?;
     Ok(0)
 }

@@ -41,17 +41,47 @@ fn bucket(name: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_composite_then_plan_empty() {
     let fixture = setup().await;
-    seed(&fixture, DATA_SET, json!({"AwsAccountId": CUSTOMER, "DataSetId": "abc", "Name": "sales"}));
+    seed(
+        &fixture,
+        DATA_SET,
+        json!({"AwsAccountId": CUSTOMER, "DataSetId": "abc", "Name": "sales"}),
+    );
     let identifier = format!("{CUSTOMER}|abc");
 
-    let import = fixture.ok(&["component", "import", "-c", "cs", DATA_SET, "sales", &identifier]);
+    let import = fixture.ok(&[
+        "component",
+        "import",
+        "-c",
+        "cs",
+        DATA_SET,
+        "sales",
+        &identifier,
+    ]);
 
-    assert!(import.stdout.contains(&format!("resource: ok {identifier} in {REGION}")), "{}", import.stdout);
-    assert!(import.stdout.contains("unknown write-only properties"), "{}", import.stdout);
+    assert!(
+        import
+            .stdout
+            .contains(&format!("resource: ok {identifier} in {REGION}")),
+        "{}",
+        import.stdout
+    );
+    assert!(
+        import.stdout.contains("unknown write-only properties"),
+        "{}",
+        import.stdout
+    );
     assert!(import.stdout.contains("/FieldFolders"), "{}", import.stdout);
     let component = fixture.show("cs", "sales");
-    assert_eq!(component["domain"], json!({"AwsAccountId": CUSTOMER, "DataSetId": "abc", "Name": "sales"}));
-    assert!(component["unknown_write_only"].as_array().is_some_and(|a| !a.is_empty()), "{component}");
+    assert_eq!(
+        component["domain"],
+        json!({"AwsAccountId": CUSTOMER, "DataSetId": "abc", "Name": "sales"})
+    );
+    assert!(
+        component["unknown_write_only"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "{component}"
+    );
     let plan = fixture.ok(&["plan", "cs"]);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
 
@@ -69,20 +99,41 @@ async fn import_malformed_identifier_fails_early() {
     let output = fixture.canopy(&["component", "import", "-c", "cs", DATA_SET, "sales", "abc"]);
 
     assert_eq!(output.code, 1, "{}", output.all());
-    assert!(output.stderr.contains("<AwsAccountId>|<DataSetId>"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("<AwsAccountId>|<DataSetId>"),
+        "{}",
+        output.stderr
+    );
     let calls = fixture.handle().calls();
-    assert!(calls.iter().all(|c| c.service != "cloudcontrolapi"), "{calls:?}");
+    assert!(
+        calls.iter().all(|c| c.service != "cloudcontrolapi"),
+        "{calls:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_missing_resource_names_it() {
     let fixture = setup().await;
 
-    let output = fixture.canopy(&["component", "import", "-c", "cs", BUCKET, "logs", "no-such-bucket"]);
+    let output = fixture.canopy(&[
+        "component",
+        "import",
+        "-c",
+        "cs",
+        BUCKET,
+        "logs",
+        "no-such-bucket",
+    ]);
 
     assert_eq!(output.code, 1, "{}", output.all());
     assert!(output.stderr.contains(BUCKET), "{}", output.stderr);
-    assert!(output.stderr.contains("\"no-such-bucket\" not found in region us-east-1"), "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("\"no-such-bucket\" not found in region us-east-1"),
+        "{}",
+        output.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,9 +145,17 @@ async fn unset_imported_property_plans_remove() {
     fixture.ok(&["component", "unset", "-c", "cs", "logs", "/Tags"]);
     let plan = fixture.ok(&["plan", "cs"]);
 
-    assert!(plan.stdout.contains("~ update logs (AWS::S3::Bucket logs)"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("~ update logs (AWS::S3::Bucket logs)"),
+        "{}",
+        plan.stdout
+    );
     assert!(plan.stdout.contains("- /Tags = "), "{}", plan.stdout);
-    assert!(plan.stdout.contains("removed from the domain"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("removed from the domain"),
+        "{}",
+        plan.stdout
+    );
     assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
 }
 
@@ -130,12 +189,31 @@ async fn discover_nodegroup_needs_model() {
     }
 
     let without = fixture.canopy(&["discover", NODEGROUP, "-c", "cs"]);
-    let with = fixture.ok(&["discover", NODEGROUP, "-c", "cs", "--model", r#"{"ClusterName": "prod"}"#]);
+    let with = fixture.ok(&[
+        "discover",
+        NODEGROUP,
+        "-c",
+        "cs",
+        "--model",
+        r#"{"ClusterName": "prod"}"#,
+    ]);
 
     assert_eq!(without.code, 1, "{}", without.all());
-    assert!(without.stderr.contains("needs ClusterName in --model"), "{}", without.stderr);
-    assert!(with.stdout.contains("found 1, imported 1"), "{}", with.stdout);
-    assert!(with.stdout.contains("+ prod/ng-1 <- prod/ng-1"), "{}", with.stdout);
+    assert!(
+        without.stderr.contains("needs ClusterName in --model"),
+        "{}",
+        without.stderr
+    );
+    assert!(
+        with.stdout.contains("found 1, imported 1"),
+        "{}",
+        with.stdout
+    );
+    assert!(
+        with.stdout.contains("+ prod/ng-1 <- prod/ng-1"),
+        "{}",
+        with.stdout
+    );
     let plan = fixture.ok(&["plan", "cs"]);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
 }
@@ -146,16 +224,28 @@ async fn discover_pages_and_skips_owned() {
     for index in 0..120 {
         seed(&fixture, BUCKET, bucket(&format!("bucket-{index:03}")));
     }
-    fixture.ok(&["component", "import", "-c", "cs", BUCKET, "mine", "bucket-000"]);
+    fixture.ok(&[
+        "component",
+        "import",
+        "-c",
+        "cs",
+        BUCKET,
+        "mine",
+        "bucket-000",
+    ]);
 
-    let report = fixture.ok(&["discover", BUCKET, "-c", "cs", "--output", "json"]).json();
+    let report = fixture
+        .ok(&["discover", BUCKET, "-c", "cs", "--output", "json"])
+        .json();
 
     assert_eq!(report["found"], json!(120));
     assert_eq!(report["pages"], json!(2));
     assert_eq!(report["imported"].as_array().map(Vec::len), Some(119));
     assert_eq!(report["skipped"][0]["identifier"], json!("bucket-000"));
     assert_eq!(cloud_control_calls(&fixture, "ListResources"), 2);
-    let components = fixture.ok(&["component", "list", "-c", "cs", "--output", "json"]).json();
+    let components = fixture
+        .ok(&["component", "list", "-c", "cs", "--output", "json"])
+        .json();
     let buckets = components
         .as_array()
         .expect("a list")
@@ -174,5 +264,9 @@ async fn discover_empty_and_unlistable() {
 
     assert!(empty.stdout.contains("found 0"), "{}", empty.stdout);
     assert_eq!(unlistable.code, 1, "{}", unlistable.all());
-    assert!(unlistable.stderr.contains("not listable"), "{}", unlistable.stderr);
+    assert!(
+        unlistable.stderr.contains("not listable"),
+        "{}",
+        unlistable.stderr
+    );
 }

@@ -93,7 +93,11 @@ impl Client<'_> {
             .env("CANOPY_SERVER", &self.server.url)
             .env("CANOPY_WORKSPACE", "main")
             .env_remove("CANOPY_TOKEN")
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(token) = token {
@@ -111,7 +115,10 @@ impl Client<'_> {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             code: output.status.code().unwrap_or(-1),
         };
-        self.runs.lock().unwrap().push((args.join(" "), output.clone()));
+        self.runs
+            .lock()
+            .unwrap()
+            .push((args.join(" "), output.clone()));
         output
     }
 
@@ -148,42 +155,124 @@ async fn server_mode_full_loop() {
 
     // Workspace, token and secret.
     let created = client.ok(&["workspace", "create", "main"]);
-    assert!(created.stdout.starts_with("created workspace main ("), "{}", created.stdout);
+    assert!(
+        created.stdout.starts_with("created workspace main ("),
+        "{}",
+        created.stdout
+    );
     let listed = client.ok(&["workspace", "list"]).stdout;
-    assert!(listed.starts_with("* main  "), "the chosen workspace should be marked:\n{listed}");
+    assert!(
+        listed.starts_with("* main  "),
+        "the chosen workspace should be marked:\n{listed}"
+    );
     let token = client.ok(&["workspace", "token"]).stdout.trim().to_string();
     assert!(!token.is_empty(), "workspace token should be printed");
-    let rotated = client.ok(&["workspace", "token", "--rotate", "--output", "json"]).json();
+    let rotated = client
+        .ok(&["workspace", "token", "--rotate", "--output", "json"])
+        .json();
     assert_eq!(rotated["workspace"], "main");
-    assert_ne!(rotated["token"], token.as_str(), "--rotate should print a new token");
+    assert_ne!(
+        rotated["token"],
+        token.as_str(),
+        "--rotate should print a new token"
+    );
     let secret = client.run_with(
         &["secret", "create", "customer"],
         Some(&server.admin_token),
         Some(&customer_keys(&fixture.endpoint()).to_string()),
     );
     assert_eq!(secret.code, 0, "secret create failed:\n{}", secret.all());
-    assert_eq!(secret.stdout.trim(), "created secret customer (AWS Credential)");
+    assert_eq!(
+        secret.stdout.trim(),
+        "created secret customer (AWS Credential)"
+    );
     let secrets = client.ok(&["secret", "list", "--output", "json"]).json();
     assert_eq!(secrets[0]["name"], "customer");
 
     // A change set with credential, region, VPC and a subnet subscribed to the VPC.
     client.ok(&["change-set", "create", "network"]);
     let credential = json!({"Secret": "customer"}).to_string();
-    client.ok(&["component", "create", "-c", "network", "AWS Credential", "aws", "--domain", &credential]);
-    let region = json!({"Region": common::REGION}).to_string();
-    client.ok(&["component", "create", "-c", "network", "Region", "region", "--domain", &region]);
-    let vpc = json!({"CidrBlock": "10.0.0.0/16"}).to_string();
-    client.ok(&["component", "create", "-c", "network", VPC, "vpc", "--domain", &vpc]);
-    client.ok(&["component", "create", "-c", "network", SUBNET, "subnet"]);
-    client.ok(&["component", "set", "-c", "network", "subnet", "/CidrBlock", "10.0.1.0/24"]);
-    client.ok(&["component", "set", "-c", "network", "subnet", "/MapPublicIpOnLaunch", "true"]);
-    client.ok(&["component", "unset", "-c", "network", "subnet", "/MapPublicIpOnLaunch"]);
-    let subscribed = client.ok(&[
-        "component", "subscribe", "-c", "network", "subnet", "/VpcId", "--from", "vpc", "/resource/VpcId",
+    client.ok(&[
+        "component",
+        "create",
+        "-c",
+        "network",
+        "AWS Credential",
+        "aws",
+        "--domain",
+        &credential,
     ]);
-    assert!(subscribed.stdout.contains("/VpcId <- vpc/resource/VpcId"), "{}", subscribed.stdout);
+    let region = json!({"Region": common::REGION}).to_string();
+    client.ok(&[
+        "component",
+        "create",
+        "-c",
+        "network",
+        "Region",
+        "region",
+        "--domain",
+        &region,
+    ]);
+    let vpc = json!({"CidrBlock": "10.0.0.0/16"}).to_string();
+    client.ok(&[
+        "component",
+        "create",
+        "-c",
+        "network",
+        VPC,
+        "vpc",
+        "--domain",
+        &vpc,
+    ]);
+    client.ok(&["component", "create", "-c", "network", SUBNET, "subnet"]);
+    client.ok(&[
+        "component",
+        "set",
+        "-c",
+        "network",
+        "subnet",
+        "/CidrBlock",
+        "10.0.1.0/24",
+    ]);
+    client.ok(&[
+        "component",
+        "set",
+        "-c",
+        "network",
+        "subnet",
+        "/MapPublicIpOnLaunch",
+        "true",
+    ]);
+    client.ok(&[
+        "component",
+        "unset",
+        "-c",
+        "network",
+        "subnet",
+        "/MapPublicIpOnLaunch",
+    ]);
+    let subscribed = client.ok(&[
+        "component",
+        "subscribe",
+        "-c",
+        "network",
+        "subnet",
+        "/VpcId",
+        "--from",
+        "vpc",
+        "/resource/VpcId",
+    ]);
+    assert!(
+        subscribed.stdout.contains("/VpcId <- vpc/resource/VpcId"),
+        "{}",
+        subscribed.stdout
+    );
     let listed = client.ok(&["component", "list", "-c", "network"]).stdout;
-    assert_eq!(listed.lines().count(), 4, "four components expected:\n{listed}");
+    assert_eq!(
+        listed.lines().count(),
+        4,
+        "four components expected:\n{listed}"
+    );
 
     let plan = client.ok(&["plan", "network"]).stdout;
     assert!(plan.contains("+ create vpc (AWS::EC2::VPC)"), "{plan}");
@@ -193,60 +282,147 @@ async fn server_mode_full_loop() {
 
     // Apply, then the recorded identifiers and the emulator's resources.
     let applied = client.ok(&["change-set", "apply", "network"]);
-    assert!(applied.stdout.contains("Applied network: 2 action(s) succeeded."), "{}", applied.all());
+    assert!(
+        applied
+            .stdout
+            .contains("Applied network: 2 action(s) succeeded."),
+        "{}",
+        applied.all()
+    );
     let (vpc_id, _) = fixture.only(VPC);
     let (subnet_id, subnet) = fixture.only(SUBNET);
-    assert_eq!(subnet["VpcId"], vpc_id.as_str(), "the subnet should be in the VPC");
-    let shown = client.ok(&["component", "show", "-c", "HEAD", "vpc", "--output", "json"]).json();
+    assert_eq!(
+        subnet["VpcId"],
+        vpc_id.as_str(),
+        "the subnet should be in the VPC"
+    );
+    let shown = client
+        .ok(&["component", "show", "-c", "HEAD", "vpc", "--output", "json"])
+        .json();
     assert_eq!(shown["resource"]["identifier"], vpc_id.as_str());
-    let shown = client.ok(&["component", "show", "-c", "HEAD", "subnet", "--output", "json"]).json();
+    let shown = client
+        .ok(&[
+            "component",
+            "show",
+            "-c",
+            "HEAD",
+            "subnet",
+            "--output",
+            "json",
+        ])
+        .json();
     assert_eq!(shown["resource"]["identifier"], subnet_id.as_str());
     let change_sets = client.ok(&["change-set", "list"]).stdout;
-    assert!(change_sets.lines().any(|l| l.starts_with("network") && l.ends_with("applied")), "{change_sets}");
+    assert!(
+        change_sets
+            .lines()
+            .any(|l| l.starts_with("network") && l.ends_with("applied")),
+        "{change_sets}"
+    );
     let refreshed = client.ok(&["refresh"]).stdout;
-    assert!(refreshed.contains(&format!("vpc {vpc_id} ok")), "{refreshed}");
+    assert!(
+        refreshed.contains(&format!("vpc {vpc_id} ok")),
+        "{refreshed}"
+    );
 
     // Two change sets that set the same property: the second apply conflicts.
     client.ok(&["change-set", "create", "first"]);
     client.ok(&["change-set", "create", "second"]);
-    client.ok(&["component", "set", "-c", "first", "vpc", "/EnableDnsSupport", "true"]);
-    client.ok(&["component", "set", "-c", "second", "vpc", "/EnableDnsSupport", "false"]);
+    client.ok(&[
+        "component",
+        "set",
+        "-c",
+        "first",
+        "vpc",
+        "/EnableDnsSupport",
+        "true",
+    ]);
+    client.ok(&[
+        "component",
+        "set",
+        "-c",
+        "second",
+        "vpc",
+        "/EnableDnsSupport",
+        "false",
+    ]);
     client.ok(&["change-set", "apply", "first"]);
     let conflict = client.canopy(&["change-set", "apply", "second"]);
-    assert_eq!(conflict.code, 4, "a conflicting apply should exit 4:\n{}", conflict.all());
-    assert!(conflict.stderr.contains("/domain/EnableDnsSupport"), "{}", conflict.stderr);
+    assert_eq!(
+        conflict.code,
+        4,
+        "a conflicting apply should exit 4:\n{}",
+        conflict.all()
+    );
+    assert!(
+        conflict.stderr.contains("/domain/EnableDnsSupport"),
+        "{}",
+        conflict.stderr
+    );
     client.ok(&["change-set", "abandon", "second"]);
     let again = client.canopy(&["change-set", "apply", "first"]);
-    assert_eq!(again.code, 1, "an applied change set should be reported:\n{}", again.all());
+    assert_eq!(
+        again.code,
+        1,
+        "an applied change set should be reported:\n{}",
+        again.all()
+    );
     assert!(again.stderr.contains("already applied"), "{}", again.stderr);
 
     // Component delete, with its resource deleted by the apply.
     client.ok(&["change-set", "create", "teardown"]);
     let deleted = client.ok(&["component", "delete", "-c", "teardown", "subnet"]);
-    assert_eq!(deleted.stdout.trim(), "deleted component subnet from change set teardown");
+    assert_eq!(
+        deleted.stdout.trim(),
+        "deleted component subnet from change set teardown"
+    );
     client.ok(&["change-set", "apply", "teardown"]);
-    assert!(fixture.identifiers(SUBNET).is_empty(), "the subnet should be deleted");
+    assert!(
+        fixture.identifiers(SUBNET).is_empty(),
+        "the subnet should be deleted"
+    );
 
     // Token errors.
     let missing = client.run_with(&["workspace", "list"], None, None);
     assert_eq!(missing.code, 1, "{}", missing.all());
-    assert!(missing.stderr.contains("CANOPY_TOKEN is not set"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("CANOPY_TOKEN is not set"),
+        "{}",
+        missing.stderr
+    );
     let wrong = client.run_with(&["workspace", "list"], Some("cnpt_not-a-real-token"), None);
     assert_eq!(wrong.code, 1, "{}", wrong.all());
-    assert!(wrong.stderr.contains("rejected the token in CANOPY_TOKEN"), "{}", wrong.stderr);
-    assert!(!wrong.all().contains("cnpt_not-a-real-token"), "the wrong token must not be printed");
+    assert!(
+        wrong.stderr.contains("rejected the token in CANOPY_TOKEN"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(
+        !wrong.all().contains("cnpt_not-a-real-token"),
+        "the wrong token must not be printed"
+    );
 
     let unsupported = client.canopy(&["discover", "AWS::S3::Bucket", "-c", "network"]);
     assert_eq!(unsupported.code, 1);
-    assert!(unsupported.stderr.contains("does not support --server"), "{}", unsupported.stderr);
+    assert!(
+        unsupported.stderr.contains("does not support --server"),
+        "{}",
+        unsupported.stderr
+    );
 
     // Nothing leaks, and the client never opened a data directory of its own.
     for (args, output) in client.runs.lock().unwrap().iter() {
-        assert!(!output.all().contains(&server.admin_token), "`canopy {args}` printed the API token");
+        assert!(
+            !output.all().contains(&server.admin_token),
+            "`canopy {args}` printed the API token"
+        );
         assert!(
             !output.all().contains(CUSTOMER_ADMIN_SECRET_ACCESS_KEY),
             "`canopy {args}` printed the secret key"
         );
     }
-    assert!(!client.data_dir.exists(), "--server must not create a local data directory");
+    assert!(
+        !client.data_dir.exists(),
+        "--server must not create a local data directory"
+    );
 }

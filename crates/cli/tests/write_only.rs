@@ -24,9 +24,25 @@ async fn write_only_values_hidden_in_text() {
     let plan = fixture.ok(&["plan", "db"]);
     let show = fixture.ok(&["component", "show", "-c", "db", "db"]);
 
-    assert!(plan.stdout.contains("/MasterUserPassword"), "the plan names the property: {}", plan.stdout);
-    assert!(plan.stdout.contains("write-only value hidden"), "{}", plan.stdout);
-    assert!(!plan.all().contains(PASSWORD), "the plan shows the password: {}", plan.all());
+    assert!(
+        plan.stdout.contains("/MasterUserPassword"),
+        "the plan names the property: {}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("write-only value hidden"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.all().contains(PASSWORD),
+        "the plan shows the password: {}",
+        plan.all()
+    );
     assert!(show.stdout.contains("MasterUsername"), "{}", show.stdout);
-    assert!(!show.all().contains(PASSWORD), "component show shows the password: {}", show.all());
+    assert!(
+        !show.all().contains(PASSWORD),
+        "component show shows the password: {}",
+        show.all()
+    );
 }

@@ -42,9 +42,18 @@ const MAX_THROTTLED_RESENDS: u32 = 10;
 enum Call {
     /// `replaces` names the resource a create_then_delete replacement deletes once the
     /// create succeeds; it is kept in the action row so a resumed create deletes it too.
-    Create { desired: Value, replaces: Option<String> },
-    Update { identifier: String, patch: Value, desired: Value },
-    Delete { identifier: String },
+    Create {
+        desired: Value,
+        replaces: Option<String>,
+    },
+    Update {
+        identifier: String,
+        patch: Value,
+        desired: Value,
+    },
+    Delete {
+        identifier: String,
+    },
 }
 
 impl Call {
@@ -59,9 +68,19 @@ impl Call {
     /// Returns the payload kept in the action row, enough to send the call again.
     fn payload(&self) -> Value {
         match self {
-            Call::Create { desired, replaces: None } => json!({"DesiredState": desired}),
-            Call::Create { desired, replaces: Some(old) } => json!({"DesiredState": desired, "Replaces": old}),
-            Call::Update { identifier, patch, desired } => {
+            Call::Create {
+                desired,
+                replaces: None,
+            } => json!({"DesiredState": desired}),
+            Call::Create {
+                desired,
+                replaces: Some(old),
+            } => json!({"DesiredState": desired, "Replaces": old}),
+            Call::Update {
+                identifier,
+                patch,
+                desired,
+            } => {
                 json!({"Identifier": identifier, "PatchDocument": patch, "DesiredState": desired})
             }
             Call::Delete { identifier } => json!({"Identifier": identifier}),
@@ -69,18 +88,28 @@ impl Call {
     }
 
     fn from_record(operation: &str, payload: &Value) -> Option<Call> {
-        let identifier = || payload.get("Identifier").and_then(Value::as_str).map(str::to_string);
+        let identifier = || {
+            payload
+                .get("Identifier")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         match operation {
             "CREATE" => Some(Call::Create {
                 desired: payload.get("DesiredState")?.clone(),
-                replaces: payload.get("Replaces").and_then(Value::as_str).map(str::to_string),
+                replaces: payload
+                    .get("Replaces")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             }),
             "UPDATE" => Some(Call::Update {
                 identifier: identifier()?,
                 patch: payload.get("PatchDocument")?.clone(),
                 desired: payload.get("DesiredState")?.clone(),
             }),
-            "DELETE" => Some(Call::Delete { identifier: identifier()? }),
+            "DELETE" => Some(Call::Delete {
+                identifier: identifier()?,
+            }),
             _ => None,
         }
     }
@@ -97,7 +126,9 @@ enum Finish {
         retryable: bool,
     },
     /// The deadline passed; the request may still finish.
-    Unknown { message: String },
+    Unknown {
+        message: String,
+    },
 }
 
 /// One action's context: its row, client and schema.
@@ -141,7 +172,10 @@ impl Engine {
             created_at: canopy_store_now(),
             updated_at: String::new(),
         };
-        match self.prepare(workspace, &action, record.clone(), components).await {
+        match self
+            .prepare(workspace, &action, record.clone(), components)
+            .await
+        {
             Ok(mut run) => {
                 let result = run.execute(&action).await;
                 run.finish(result).await
@@ -166,8 +200,15 @@ impl Engine {
         let component = components
             .iter()
             .find(|c| c.id == action.component_id)
-            .ok_or_else(|| EngineError::invalid(format!("component {:?}", action.component), "it is no longer in HEAD"))?;
-        let (session, region) = self.session_for_component(workspace, &components, component).await?;
+            .ok_or_else(|| {
+                EngineError::invalid(
+                    format!("component {:?}", action.component),
+                    "it is no longer in HEAD",
+                )
+            })?;
+        let (session, region) = self
+            .session_for_component(workspace, &components, component)
+            .await?;
         let schema = self.registry.get(&action.type_name)?;
         self.store.put_action(&record).await?;
         Ok(Run {
@@ -183,9 +224,16 @@ impl Engine {
     }
 
     /// Finishes every action an earlier apply left running or unknown.
-    pub(crate) async fn resume_in_flight(&self, workspace: &Workspace) -> Result<Vec<ActionOutcome>> {
+    pub(crate) async fn resume_in_flight(
+        &self,
+        workspace: &Workspace,
+    ) -> Result<Vec<ActionOutcome>> {
         let mut outcomes = Vec::new();
-        for record in self.store.list_actions(&workspace.id, &["running", "unknown"]).await? {
+        for record in self
+            .store
+            .list_actions(&workspace.id, &["running", "unknown"])
+            .await?
+        {
             tracing::info!(action.id = %record.id, component = %record.component_name, request_token = ?record.request_token, "resuming action");
             outcomes.push(self.resume(workspace, record).await);
         }
@@ -202,11 +250,22 @@ impl Engine {
             Ok(head) => head,
             Err(error) => return failed_outcome(record, error.to_string()),
         };
-        let components = self.store.list_components(&head.id).await.unwrap_or_default();
-        let Some(component) = components.iter().find(|c| c.id == record.component_id).cloned() else {
+        let components = self
+            .store
+            .list_components(&head.id)
+            .await
+            .unwrap_or_default();
+        let Some(component) = components
+            .iter()
+            .find(|c| c.id == record.component_id)
+            .cloned()
+        else {
             return failed_outcome(record, "its component is no longer in HEAD".into());
         };
-        let session = match self.session_for_component(workspace, &components, &component).await {
+        let session = match self
+            .session_for_component(workspace, &components, &component)
+            .await
+        {
             Ok(session) => session,
             Err(error) => return failed_outcome(record, error.to_string()),
         };
@@ -225,7 +284,8 @@ impl Engine {
             resuming: true,
         };
         let Some(call) = call else {
-            let message = "no Cloud Control call was recorded; the action never started".to_string();
+            let message =
+                "no Cloud Control call was recorded; the action never started".to_string();
             return run.finish(Err(message)).await;
         };
         // The row may still be "unknown" from the earlier run. Resetting it lets a definite
@@ -238,7 +298,14 @@ impl Engine {
             None => run.send_with_token(&call).await,
         };
         let mut result = run.settle(&component, &call, finish).await;
-        if let (Ok(()), Call::Create { replaces: Some(old), .. }) = (&result, &call) {
+        if let (
+            Ok(()),
+            Call::Create {
+                replaces: Some(old),
+                ..
+            },
+        ) = (&result, &call)
+        {
             result = run.delete_replaced(old.clone()).await;
         }
         run.finish(result).await
@@ -254,7 +321,9 @@ fn producers_of<'a>(components: &'a [Component], component: &'a Component) -> Ve
         let sources = subscriptions_of(reached[index]).unwrap_or_default();
         index += 1;
         for source in sources {
-            let producer = components.iter().find(|c| c.name() == source.source && !c.deleted);
+            let producer = components
+                .iter()
+                .find(|c| c.name() == source.source && !c.deleted);
             if let Some(producer) = producer
                 && !reached.iter().any(|c| c.id == producer.id)
             {
@@ -317,12 +386,22 @@ impl Run<'_> {
             .ok_or_else(|| EngineError::invalid("component", "it is no longer in HEAD"))?;
         let mut resources = HashMap::new();
         for related in producers_of(components, &component) {
-            if let Some(resource) = self.engine.store.find_resource(&self.workspace.id, &related.id).await? {
+            if let Some(resource) = self
+                .engine
+                .store
+                .find_resource(&self.workspace.id, &related.id)
+                .await?
+            {
                 resources.insert(related.id.clone(), resource);
             }
         }
         let resource = resources.get(&component.id).cloned();
-        let desired = Resolver { components, resources: &resources }.resolve(&component).value;
+        let desired = Resolver {
+            components,
+            resources: &resources,
+        }
+        .resolve(&component)
+        .value;
         Ok((component, resource, desired))
     }
 
@@ -332,11 +411,14 @@ impl Run<'_> {
         match action.kind {
             ActionKind::Create => self.create(&component, desired, None).await,
             ActionKind::Delete => {
-                let identifier = resource.and_then(|r| r.identifier).ok_or("the resource has no identifier")?;
+                let identifier = resource
+                    .and_then(|r| r.identifier)
+                    .ok_or("the resource has no identifier")?;
                 self.delete(&component, identifier).await
             }
             ActionKind::Update => {
-                let resource = resource.ok_or("the resource is gone; run `canopy refresh` and plan again")?;
+                let resource =
+                    resource.ok_or("the resource is gone; run `canopy refresh` and plan again")?;
                 let remote = resource.properties.clone().unwrap_or(json!({}));
                 let diff = diff_resource(&DiffInput {
                     schema: &self.schema,
@@ -348,32 +430,50 @@ impl Run<'_> {
                     DiffAction::NoChange => Ok(()),
                     DiffAction::Replace => self.replace(&component, resource, desired).await,
                     DiffAction::Update => {
-                        let identifier = resource.identifier.clone().ok_or("the resource has no identifier")?;
-                        let call = Call::Update { identifier, patch: diff.patch_document(), desired };
+                        let identifier = resource
+                            .identifier
+                            .clone()
+                            .ok_or("the resource has no identifier")?;
+                        let call = Call::Update {
+                            identifier,
+                            patch: diff.patch_document(),
+                            desired,
+                        };
                         let finish = self.send(&call).await;
                         self.settle(&component, &call, finish).await
                     }
                 }
             }
             ActionKind::Replace => {
-                let resource = resource.ok_or("the resource is gone; run `canopy refresh` and plan again")?;
+                let resource =
+                    resource.ok_or("the resource is gone; run `canopy refresh` and plan again")?;
                 self.replace(&component, resource, desired).await
             }
         }
     }
 
-    async fn create(&mut self, component: &Component, desired: Value, replaces: Option<String>) -> std::result::Result<(), String> {
+    async fn create(
+        &mut self,
+        component: &Component,
+        desired: Value,
+        replaces: Option<String>,
+    ) -> std::result::Result<(), String> {
         // The resource being replaced still exists until the create succeeds, so its
         // record stays.
         if replaces.is_none() {
-            self.put_resource(component, None, "creating", None, None, None).await;
+            self.put_resource(component, None, "creating", None, None, None)
+                .await;
         }
         let call = Call::Create { desired, replaces };
         let finish = self.send(&call).await;
         self.settle(component, &call, finish).await
     }
 
-    async fn delete(&mut self, component: &Component, identifier: String) -> std::result::Result<(), String> {
+    async fn delete(
+        &mut self,
+        component: &Component,
+        identifier: String,
+    ) -> std::result::Result<(), String> {
         let call = Call::Delete { identifier };
         let finish = self.send(&call).await;
         self.settle(component, &call, finish).await
@@ -382,8 +482,16 @@ impl Run<'_> {
     /// Replaces a resource in the order its schema names.
     // NOTE: resources that subscribe to this one are replaced after it, so AWS may
     // reject deleting a producer that consumers still use (a VPC with subnets).
-    async fn replace(&mut self, component: &Component, resource: Resource, desired: Value) -> std::result::Result<(), String> {
-        let old = resource.identifier.clone().ok_or("the resource has no identifier")?;
+    async fn replace(
+        &mut self,
+        component: &Component,
+        resource: Resource,
+        desired: Value,
+    ) -> std::result::Result<(), String> {
+        let old = resource
+            .identifier
+            .clone()
+            .ok_or("the resource has no identifier")?;
         match self.schema.replacement_strategy {
             ReplacementStrategy::DeleteThenCreate => {
                 self.delete(component, old).await?;
@@ -399,7 +507,9 @@ impl Run<'_> {
     /// Deletes the resource a create_then_delete replacement replaced, keeping the
     /// component's record of the new one.
     async fn delete_replaced(&mut self, old: String) -> std::result::Result<(), String> {
-        let call = Call::Delete { identifier: old.clone() };
+        let call = Call::Delete {
+            identifier: old.clone(),
+        };
         match self.send(&call).await {
             Finish::Success(_) => Ok(()),
             Finish::Failed { message, .. } | Finish::Unknown { message } => Err(format!(
@@ -417,7 +527,11 @@ impl Run<'_> {
         let handler = Duration::from_secs(u64::from(self.schema.timeout_minutes(operation)) * 60);
         // A request an earlier apply left running gets a short look: if it is still
         // running, it stays unknown and the rest of the apply goes on without it.
-        let default = if self.resuming { RESUME_WAIT.min(handler) } else { handler };
+        let default = if self.resuming {
+            RESUME_WAIT.min(handler)
+        } else {
+            handler
+        };
         let timeout = self.engine.config.request_timeout.unwrap_or(default);
         tokio::time::Instant::now() + timeout
     }
@@ -430,14 +544,23 @@ impl Run<'_> {
             self.record.request_token = None;
             self.record.attempts += 1;
             let finish = self.send_with_token(call).await;
-            let Finish::Failed { message, identifier, retryable } = &finish else { return finish };
+            let Finish::Failed {
+                message,
+                identifier,
+                retryable,
+            } = &finish
+            else {
+                return finish;
+            };
             if !retryable || self.record.attempts >= MAX_SENDS {
                 return finish;
             }
             // A create that failed may still have made the resource: look for it by the
             // identifier the event named, or the one the desired state spells out.
             let left_behind = match call {
-                Call::Create { desired, .. } => identifier.clone().or_else(|| self.schema.identifier_of(desired)),
+                Call::Create { desired, .. } => identifier
+                    .clone()
+                    .or_else(|| self.schema.identifier_of(desired)),
                 _ => None,
             };
             if let Some(identifier) = left_behind
@@ -445,7 +568,9 @@ impl Run<'_> {
             {
                 // The failed create left a resource behind: never create again over it.
                 return Finish::Failed {
-                    message: format!("{message}; resource {identifier} exists and is kept, marked failed"),
+                    message: format!(
+                        "{message}; resource {identifier} exists and is kept, marked failed"
+                    ),
                     identifier: Some(identifier),
                     retryable: false,
                 };
@@ -475,27 +600,55 @@ impl Run<'_> {
         let event = loop {
             let type_name = self.schema.type_name.clone();
             let sent = match call {
-                Call::Create { desired, .. } => self.client.create_resource(&type_name, desired, &token).await,
-                Call::Update { identifier, patch, .. } => {
-                    self.client.update_resource(&type_name, identifier, patch, &token).await
+                Call::Create { desired, .. } => {
+                    self.client
+                        .create_resource(&type_name, desired, &token)
+                        .await
                 }
-                Call::Delete { identifier } => self.client.delete_resource(&type_name, identifier, &token).await,
+                Call::Update {
+                    identifier, patch, ..
+                } => {
+                    self.client
+                        .update_resource(&type_name, identifier, patch, &token)
+                        .await
+                }
+                Call::Delete { identifier } => {
+                    self.client
+                        .delete_resource(&type_name, identifier, &token)
+                        .await
+                }
             };
             match sent {
                 Ok(event) => break event,
-                Err(error) if error.kind() == ErrorKind::ConcurrentOperation && waits < MAX_CONCURRENT_WAITS => {
+                Err(error)
+                    if error.kind() == ErrorKind::ConcurrentOperation
+                        && waits < MAX_CONCURRENT_WAITS =>
+                {
                     waits += 1;
                     tracing::info!(action.id = %self.record.id, "another request on the resource is in flight; waiting");
-                    tokio::time::sleep(retry_delay(self.engine.config.retry_delay, i64::from(waits))).await;
+                    tokio::time::sleep(retry_delay(
+                        self.engine.config.retry_delay,
+                        i64::from(waits),
+                    ))
+                    .await;
                 }
-                Err(error) if error.kind() == ErrorKind::Throttling && resends < MAX_THROTTLED_RESENDS => {
+                Err(error)
+                    if error.kind() == ErrorKind::Throttling && resends < MAX_THROTTLED_RESENDS =>
+                {
                     // The same client token names the same request, so sending again
                     // cannot create the resource twice.
                     resends += 1;
                     tracing::warn!(action.id = %self.record.id, %error, "throttled after the SDK's retries; sending again with the same client token");
-                    tokio::time::sleep(retry_delay(self.engine.config.retry_delay, i64::from(resends))).await;
+                    tokio::time::sleep(retry_delay(
+                        self.engine.config.retry_delay,
+                        i64::from(resends),
+                    ))
+                    .await;
                 }
-                Err(error) if error.kind() == ErrorKind::NotFound && matches!(call, Call::Delete { .. }) => {
+                Err(error)
+                    if error.kind() == ErrorKind::NotFound
+                        && matches!(call, Call::Delete { .. }) =>
+                {
                     // Already gone: the goal of a delete is met.
                     return Finish::Success(ProgressEvent {
                         type_name,
@@ -577,7 +730,11 @@ impl Run<'_> {
                 retryable: false,
             },
             _ => {
-                let code = event.error_code.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default();
+                let code = event
+                    .error_code
+                    .as_ref()
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_default();
                 Finish::Failed {
                     message: format!(
                         "{} failed ({code}): {}",
@@ -592,11 +749,21 @@ impl Run<'_> {
     }
 
     async fn exists(&self, identifier: &str) -> bool {
-        matches!(self.client.get_resource(&self.schema.type_name, identifier).await, Ok(Some(_)) | Err(_))
+        matches!(
+            self.client
+                .get_resource(&self.schema.type_name, identifier)
+                .await,
+            Ok(Some(_)) | Err(_)
+        )
     }
 
     /// Records what a finished call means for the resource.
-    async fn settle(&mut self, component: &Component, call: &Call, finish: Finish) -> std::result::Result<(), String> {
+    async fn settle(
+        &mut self,
+        component: &Component,
+        call: &Call,
+        finish: Finish,
+    ) -> std::result::Result<(), String> {
         match (call, finish) {
             (_, Finish::Unknown { message }) => {
                 self.record.state = "unknown".into();
@@ -604,42 +771,90 @@ impl Run<'_> {
             }
             (Call::Delete { identifier }, Finish::Success(_)) => {
                 // A resumed delete of a replaced resource must keep the replacement.
-                let recorded = self.engine.store.find_resource(&self.workspace.id, &component.id).await;
+                let recorded = self
+                    .engine
+                    .store
+                    .find_resource(&self.workspace.id, &component.id)
+                    .await;
                 let replaced = matches!(recorded, Ok(Some(r)) if r.identifier.as_ref().is_some_and(|id| id != identifier));
                 if !replaced {
                     self.forget_resource(component).await;
                 }
                 Ok(())
             }
-            (Call::Create { desired, .. } | Call::Update { desired, .. }, Finish::Success(event)) => {
+            (
+                Call::Create { desired, .. } | Call::Update { desired, .. },
+                Finish::Success(event),
+            ) => {
                 let identifier = event
                     .identifier
                     .clone()
                     .or_else(|| self.record.identifier.clone())
                     .ok_or("Cloud Control reported success without an identifier")?;
                 let properties = self.read(&identifier).await;
-                self.put_resource(component, Some(identifier), "ok", properties, Some(desired.clone()), None).await;
+                self.put_resource(
+                    component,
+                    Some(identifier),
+                    "ok",
+                    properties,
+                    Some(desired.clone()),
+                    None,
+                )
+                .await;
                 Ok(())
             }
-            (Call::Create { replaces: Some(old), .. }, Finish::Failed { message, identifier, .. }) => {
+            (
+                Call::Create {
+                    replaces: Some(old),
+                    ..
+                },
+                Finish::Failed {
+                    message,
+                    identifier,
+                    ..
+                },
+            ) => {
                 // The resource being replaced still exists and stays recorded.
                 Err(match identifier {
-                    Some(left) => format!("{message}; the failed replacement left {left} behind, and {old} is kept"),
+                    Some(left) => format!(
+                        "{message}; the failed replacement left {left} behind, and {old} is kept"
+                    ),
                     None => format!("{message}; {old} is kept"),
                 })
             }
-            (Call::Create { desired, .. }, Finish::Failed { message, identifier: Some(identifier), .. }) => {
+            (
+                Call::Create { desired, .. },
+                Finish::Failed {
+                    message,
+                    identifier: Some(identifier),
+                    ..
+                },
+            ) => {
                 // A failed create that named a resource keeps it, marked failed.
                 let properties = self.read(&identifier).await;
                 if properties.is_some() {
-                    self.put_resource(component, Some(identifier), "failed", properties, Some(desired.clone()), Some(message.clone()))
-                        .await;
+                    self.put_resource(
+                        component,
+                        Some(identifier),
+                        "failed",
+                        properties,
+                        Some(desired.clone()),
+                        Some(message.clone()),
+                    )
+                    .await;
                 } else {
                     self.forget_resource(component).await;
                 }
                 Err(message)
             }
-            (Call::Create { .. }, Finish::Failed { message, identifier: None, .. }) => {
+            (
+                Call::Create { .. },
+                Finish::Failed {
+                    message,
+                    identifier: None,
+                    ..
+                },
+            ) => {
                 self.forget_resource(component).await;
                 Err(message)
             }
@@ -648,7 +863,11 @@ impl Run<'_> {
     }
 
     async fn read(&self, identifier: &str) -> Option<Value> {
-        match self.client.get_resource(&self.schema.type_name, identifier).await {
+        match self
+            .client
+            .get_resource(&self.schema.type_name, identifier)
+            .await
+        {
             Ok(Some(description)) => Some(description.properties),
             Ok(None) => None,
             Err(error) => {
@@ -686,13 +905,22 @@ impl Run<'_> {
     }
 
     async fn forget_resource(&self, component: &Component) {
-        if let Err(error) = self.engine.store.remove_resource(&self.workspace.id, &component.id).await {
+        if let Err(error) = self
+            .engine
+            .store
+            .remove_resource(&self.workspace.id, &component.id)
+            .await
+        {
             tracing::error!(component.id = %component.id, %error, "cannot forget the resource");
         }
         if component.deleted {
             let head = self.engine.store.head(&self.workspace.id).await;
             if let Ok(head) = head {
-                let _ = self.engine.store.remove_component(&head.id, &component.id).await;
+                let _ = self
+                    .engine
+                    .store
+                    .remove_component(&head.id, &component.id)
+                    .await;
             }
         }
     }

@@ -54,7 +54,10 @@ pub struct ApplyReport {
 impl ApplyReport {
     /// True when every resumed and planned action succeeded.
     pub fn success(&self) -> bool {
-        self.resumed.iter().chain(&self.actions).all(ActionOutcome::succeeded)
+        self.resumed
+            .iter()
+            .chain(&self.actions)
+            .all(ActionOutcome::succeeded)
     }
 }
 
@@ -62,10 +65,18 @@ impl Engine {
     /// Applies a change set: checks qualifications (unless forced), merges it into HEAD
     /// (stopping on conflicts), resumes in-flight actions, and runs the plan. Applying
     /// an applied change set, or HEAD, runs whatever HEAD still needs.
-    pub async fn apply(&self, workspace: &str, change_set: &str, options: &ApplyOptions) -> Result<ApplyReport> {
+    pub async fn apply(
+        &self,
+        workspace: &str,
+        change_set: &str,
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport> {
         let (workspace, change_set) = self.change_set(workspace, change_set).await?;
         match change_set.status {
-            ChangeSetStatus::Open => self.merge_change_set(&workspace, &change_set, options).await?,
+            ChangeSetStatus::Open => {
+                self.merge_change_set(&workspace, &change_set, options)
+                    .await?
+            }
             ChangeSetStatus::Abandoned => {
                 return Err(EngineError::ChangeSetClosed {
                     name: change_set.name,
@@ -112,8 +123,14 @@ impl Engine {
         })
     }
 
-    async fn merge_change_set(&self, workspace: &Workspace, change_set: &ChangeSet, options: &ApplyOptions) -> Result<()> {
-        self.qualify_change_set(workspace.id.as_str(), change_set.id.as_str()).await?;
+    async fn merge_change_set(
+        &self,
+        workspace: &Workspace,
+        change_set: &ChangeSet,
+        options: &ApplyOptions,
+    ) -> Result<()> {
+        self.qualify_change_set(workspace.id.as_str(), change_set.id.as_str())
+            .await?;
         let ours = self.store.list_components(&change_set.id).await?;
         // Only what this change set adds or changes is gated: a component HEAD already
         // holds fails or passes the same way in every change set.
@@ -122,7 +139,11 @@ impl Engine {
             .iter()
             .filter(|c| !c.deleted && c.base.as_ref() != Some(&c.snapshot));
         for component in changed {
-            for q in self.store.list_qualifications(&change_set.id, &component.id).await? {
+            for q in self
+                .store
+                .list_qualifications(&change_set.id, &component.id)
+                .await?
+            {
                 if q.status == FAILURE {
                     failures.push(format!("{} {}: {}", component.name(), q.name, q.message));
                 }
@@ -195,7 +216,9 @@ impl Engine {
                         state: "skipped".into(),
                         identifier: action.identifier.clone(),
                         request_token: None,
-                        message: Some(format!("skipped because the action on {dependency} did not succeed")),
+                        message: Some(format!(
+                            "skipped because the action on {dependency} did not succeed"
+                        )),
                     };
                     (self.events)(&EngineEvent::ActionFinished {
                         component: outcome.component.clone(),
@@ -206,7 +229,10 @@ impl Engine {
                     outcomes.insert(outcome.component.clone(), outcome);
                     continue;
                 }
-                let ready = pending[index].depends_on.iter().all(|d| outcomes.contains_key(d));
+                let ready = pending[index]
+                    .depends_on
+                    .iter()
+                    .all(|d| outcomes.contains_key(d));
                 if ready && running.len() < concurrency {
                     let action = pending.remove(index);
                     in_progress.insert(action.component.clone());
@@ -214,12 +240,18 @@ impl Engine {
                     let workspace = workspace.clone();
                     let change_set = change_set.clone();
                     let components = components.clone();
-                    running.spawn(async move { engine.run_action(&workspace, &change_set, action, components).await });
+                    running.spawn(async move {
+                        engine
+                            .run_action(&workspace, &change_set, action, components)
+                            .await
+                    });
                     continue;
                 }
                 index += 1;
             }
-            let Some(joined) = running.join_next().await else { break };
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
             let outcome = joined.unwrap_or_else(|error| ActionOutcome {
                 component: "(unknown)".into(),
                 kind: "unknown".into(),
@@ -248,7 +280,10 @@ impl Engine {
     async fn purge_deleted_builtins(&self, workspace: &Workspace) -> Result<()> {
         let head = self.store.head(&workspace.id).await?;
         let components = self.store.list_components(&head.id).await?;
-        for builtin in components.iter().filter(|c| c.deleted && crate::builtin::is_builtin(c.schema())) {
+        for builtin in components
+            .iter()
+            .filter(|c| c.deleted && crate::builtin::is_builtin(c.schema()))
+        {
             let needed = components.iter().any(|c| {
                 c.id != builtin.id
                     && (c.snapshot.region_id.as_ref() == Some(&builtin.id)

@@ -19,11 +19,19 @@ impl Engine {
             .find_action(&ActionId(action.to_string()))
             .await?
             .filter(|record| record.workspace_id == workspace.id)
-            .ok_or_else(|| EngineError::invalid(format!("action {action:?}"), "no such action in this workspace"))?;
+            .ok_or_else(|| {
+                EngineError::invalid(
+                    format!("action {action:?}"),
+                    "no such action in this workspace",
+                )
+            })?;
         if record.state != "running" && record.state != "unknown" {
             return Err(EngineError::invalid(
                 format!("action {action:?}"),
-                format!("it is {}, and only a request still in flight can be cancelled", record.state),
+                format!(
+                    "it is {}, and only a request still in flight can be cancelled",
+                    record.state
+                ),
             ));
         }
         let token = record.request_token.clone().ok_or_else(|| {
@@ -37,11 +45,24 @@ impl Engine {
         let component = components
             .iter()
             .find(|c| c.id == record.component_id)
-            .ok_or_else(|| EngineError::invalid(format!("action {action:?}"), "its component is no longer in HEAD"))?;
-        let (session, _) = self.session_for_component(&workspace, &components, component).await?;
-        let event = session.cloud_control().cancel_resource_request(&token).await?;
+            .ok_or_else(|| {
+                EngineError::invalid(
+                    format!("action {action:?}"),
+                    "its component is no longer in HEAD",
+                )
+            })?;
+        let (session, _) = self
+            .session_for_component(&workspace, &components, component)
+            .await?;
+        let event = session
+            .cloud_control()
+            .cancel_resource_request(&token)
+            .await?;
         tracing::info!(action.id = %record.id, request_token = %token, status = ?event.status, "asked Cloud Control to cancel the request");
-        if !matches!(event.status, OperationStatus::CancelInProgress | OperationStatus::CancelComplete) {
+        if !matches!(
+            event.status,
+            OperationStatus::CancelInProgress | OperationStatus::CancelComplete
+        ) {
             tracing::info!(action.id = %record.id, "the request ended before it could be cancelled");
         }
         Ok(record)

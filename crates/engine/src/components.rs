@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use canopy_core::{DependencyGraph, Subscription, remove_at_pointer, set_at_pointer};
-use canopy_store::{ChangeSet, Component, ComponentId, ComponentSnapshot, Qualification, Workspace};
+use canopy_store::{
+    ChangeSet, Component, ComponentId, ComponentSnapshot, Qualification, Workspace,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -84,8 +86,18 @@ impl Engine {
             (None, None)
         } else {
             (
-                Some(pick_link(&components, REGION, new.region.as_deref(), &new.name)?),
-                Some(pick_link(&components, AWS_CREDENTIAL, new.credential.as_deref(), &new.name)?),
+                Some(pick_link(
+                    &components,
+                    REGION,
+                    new.region.as_deref(),
+                    &new.name,
+                )?),
+                Some(pick_link(
+                    &components,
+                    AWS_CREDENTIAL,
+                    new.credential.as_deref(),
+                    &new.name,
+                )?),
             )
         };
         let component = Component {
@@ -134,7 +146,10 @@ impl Engine {
             create_missing_arrays(&schema, &mut component.snapshot.domain, pointer);
         }
         set_at_pointer(&mut component.snapshot.domain, pointer, value).map_err(|e| {
-            EngineError::invalid(format!("{pointer} of {:?}", component.name()), e.to_string())
+            EngineError::invalid(
+                format!("{pointer} of {:?}", component.name()),
+                e.to_string(),
+            )
         })?;
         self.store.update_component(&component).await?;
         let name = component.name().to_string();
@@ -153,7 +168,10 @@ impl Engine {
         let mut component = self.store.get_component(&change_set.id, component).await?;
         check_pointer(pointer)?;
         let removed = remove_at_pointer(&mut component.snapshot.domain, pointer).map_err(|e| {
-            EngineError::invalid(format!("{pointer} of {:?}", component.name()), e.to_string())
+            EngineError::invalid(
+                format!("{pointer} of {:?}", component.name()),
+                e.to_string(),
+            )
         })?;
         if removed.is_none() {
             return Err(EngineError::invalid(
@@ -200,7 +218,10 @@ impl Engine {
             return Err(EngineError::Cycle { cycle });
         }
         // The domain value under a subscription is replaced by the subscription.
-        let _ = remove_at_pointer(&mut consumer.snapshot.domain, &subscriptions.last().expect("pushed").path);
+        let _ = remove_at_pointer(
+            &mut consumer.snapshot.domain,
+            &subscriptions.last().expect("pushed").path,
+        );
         self.store.update_component(&consumer).await?;
         let name = consumer.name().to_string();
         self.after_edit(&workspace, &change_set, &name).await
@@ -235,7 +256,12 @@ impl Engine {
     /// deleted, so applying the change set deletes its resource; one the change set
     /// added is removed outright, and the record of a resource it imported is forgotten
     /// (the resource stays in AWS). Fails while other components depend on it.
-    pub async fn delete_component(&self, workspace: &str, change_set: &str, component: &str) -> Result<()> {
+    pub async fn delete_component(
+        &self,
+        workspace: &str,
+        change_set: &str,
+        component: &str,
+    ) -> Result<()> {
         let (workspace, change_set) = self.editable_change_set(workspace, change_set).await?;
         let components = self.store.list_components(&change_set.id).await?;
         let mut target = find_live(&components, component)?.clone();
@@ -262,7 +288,9 @@ impl Engine {
             ));
         }
         if target.base.is_none() {
-            self.store.remove_component(&change_set.id, &target.id).await?;
+            self.store
+                .remove_component(&change_set.id, &target.id)
+                .await?;
             self.forget_added_resource(&workspace, &target.id).await?;
         } else {
             target.deleted = true;
@@ -272,19 +300,31 @@ impl Engine {
     }
 
     /// Lists the components of a change set, with qualifications and resources.
-    pub async fn list_components(&self, workspace: &str, change_set: &str) -> Result<Vec<ComponentView>> {
+    pub async fn list_components(
+        &self,
+        workspace: &str,
+        change_set: &str,
+    ) -> Result<Vec<ComponentView>> {
         let (workspace, change_set) = self.change_set(workspace, change_set).await?;
         let components = self.store.list_components(&change_set.id).await?;
         let resources = self.resources_by_component(&workspace).await?;
         let mut views = Vec::new();
         for component in &components {
-            views.push(self.view(&workspace, &change_set, &components, &resources, component).await?);
+            views.push(
+                self.view(&workspace, &change_set, &components, &resources, component)
+                    .await?,
+            );
         }
         Ok(views)
     }
 
     /// Shows one component.
-    pub async fn show_component(&self, workspace: &str, change_set: &str, component: &str) -> Result<ComponentView> {
+    pub async fn show_component(
+        &self,
+        workspace: &str,
+        change_set: &str,
+        component: &str,
+    ) -> Result<ComponentView> {
         let (workspace, change_set) = self.change_set(workspace, change_set).await?;
         let components = self.store.list_components(&change_set.id).await?;
         let component = components
@@ -292,7 +332,8 @@ impl Engine {
             .find(|c| c.name() == component || c.id.as_str() == component)
             .ok_or_else(|| self.component_not_found(component))?;
         let resources = self.resources_by_component(&workspace).await?;
-        self.view(&workspace, &change_set, &components, &resources, component).await
+        self.view(&workspace, &change_set, &components, &resources, component)
+            .await
     }
 
     fn component_not_found(&self, name: &str) -> EngineError {
@@ -303,23 +344,34 @@ impl Engine {
         })
     }
 
-    pub(crate) async fn after_edit(&self, workspace: &Workspace, change_set: &ChangeSet, name: &str) -> Result<ComponentView> {
+    pub(crate) async fn after_edit(
+        &self,
+        workspace: &Workspace,
+        change_set: &ChangeSet,
+        name: &str,
+    ) -> Result<ComponentView> {
         let components = self.store.list_components(&change_set.id).await?;
         let resources = self.resources_by_component(workspace).await?;
         let component = components
             .iter()
             .find(|c| c.name() == name)
             .ok_or_else(|| self.component_not_found(name))?;
-        self.qualify(workspace, change_set, &components, &resources, component).await?;
+        self.qualify(workspace, change_set, &components, &resources, component)
+            .await?;
         // Consumers of this component may change validity with it.
         for consumer in components.iter().filter(|c| {
-            subscriptions_of(c).unwrap_or_default().iter().any(|s| s.source == name)
+            subscriptions_of(c)
+                .unwrap_or_default()
+                .iter()
+                .any(|s| s.source == name)
                 || c.snapshot.credential_id.as_ref() == Some(&component.id)
                 || c.snapshot.region_id.as_ref() == Some(&component.id)
         }) {
-            self.qualify(workspace, change_set, &components, &resources, consumer).await?;
+            self.qualify(workspace, change_set, &components, &resources, consumer)
+                .await?;
         }
-        self.view(workspace, change_set, &components, &resources, component).await
+        self.view(workspace, change_set, &components, &resources, component)
+            .await
     }
 
     pub(crate) async fn resources_by_component(
@@ -377,7 +429,9 @@ impl Engine {
                 refreshed_at: r.refreshed_at.clone(),
             }),
             drift,
-            unknown_write_only: self.unknown_write_only(workspace, component, resource).await?,
+            unknown_write_only: self
+                .unknown_write_only(workspace, component, resource)
+                .await?,
         })
     }
 
@@ -388,10 +442,16 @@ impl Engine {
         component: &Component,
         resource: &canopy_store::Resource,
     ) -> Vec<canopy_core::PropertyChange> {
-        let (Ok(schema), Some(remote)) = (self.registry.get(component.schema()), resource.properties.as_ref()) else {
+        let (Ok(schema), Some(remote)) = (
+            self.registry.get(component.schema()),
+            resource.properties.as_ref(),
+        ) else {
             return Vec::new();
         };
-        let resolver = Resolver { components, resources };
+        let resolver = Resolver {
+            components,
+            resources,
+        };
         let desired = resolver.resolve(component).value;
         let diff = canopy_core::diff_resource(&canopy_core::DiffInput {
             schema: &schema,
@@ -403,7 +463,8 @@ impl Engine {
     }
 
     fn check_source_path(&self, producer: &Component, source_path: &str) -> Result<()> {
-        let invalid = |reason: String| EngineError::invalid(format!("source path {source_path:?}"), reason);
+        let invalid =
+            |reason: String| EngineError::invalid(format!("source path {source_path:?}"), reason);
         let (root, rest) = if let Some(rest) = source_path.strip_prefix("/domain") {
             ("domain", rest)
         } else if let Some(rest) = source_path.strip_prefix("/resource") {
@@ -414,11 +475,16 @@ impl Engine {
             ));
         };
         if rest.is_empty() || !rest.starts_with('/') {
-            return Err(invalid(format!("name a property after /{root}/, as in /{root}/VpcId")));
+            return Err(invalid(format!(
+                "name a property after /{root}/, as in /{root}/VpcId"
+            )));
         }
         if is_builtin(producer.schema()) {
             if root == "resource" {
-                return Err(invalid(format!("{} components own no resource", producer.schema())));
+                return Err(invalid(format!(
+                    "{} components own no resource",
+                    producer.schema()
+                )));
             }
             return Ok(());
         }
@@ -438,9 +504,18 @@ impl Engine {
 /// Creates, along `pointer`, the empty arrays that the schema declares and the domain
 /// lacks, so `/Tags/0/Key` on a domain without Tags starts a list instead of an object
 /// with a key "0". Writing past the end of the new array then fails as it should.
-fn create_missing_arrays(schema: &canopy_schema::ResourceSchema, domain: &mut Value, pointer: &str) {
-    let Some(rest) = pointer.strip_prefix('/') else { return };
-    let tokens: Vec<String> = rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+fn create_missing_arrays(
+    schema: &canopy_schema::ResourceSchema,
+    domain: &mut Value,
+    pointer: &str,
+) {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return;
+    };
+    let tokens: Vec<String> = rest
+        .split('/')
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
     let mut path: Vec<canopy_schema::Segment> = Vec::new();
     let mut current = domain;
     for token in &tokens[..tokens.len().saturating_sub(1)] {
@@ -455,7 +530,12 @@ fn create_missing_arrays(schema: &canopy_schema::ResourceSchema, domain: &mut Va
         let declared_array = schema
             .property(&path)
             .and_then(|property| property.get("type"))
-            .is_some_and(|kind| kind == "array" || kind.as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "array")));
+            .is_some_and(|kind| {
+                kind == "array"
+                    || kind
+                        .as_array()
+                        .is_some_and(|kinds| kinds.iter().any(|k| k == "array"))
+            });
         let next = match current {
             Value::Object(object) => {
                 if !object.contains_key(token) && declared_array {
@@ -463,7 +543,10 @@ fn create_missing_arrays(schema: &canopy_schema::ResourceSchema, domain: &mut Va
                 }
                 object.get_mut(token)
             }
-            Value::Array(items) => token.parse::<usize>().ok().and_then(|index| items.get_mut(index)),
+            Value::Array(items) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| items.get_mut(index)),
             _ => None,
         };
         match next {
@@ -497,8 +580,17 @@ fn find_live<'a>(components: &'a [Component], name: &str) -> Result<&'a Componen
 }
 
 /// Picks the Region or AWS Credential component for a new resource component.
-pub(crate) fn pick_link(components: &[Component], schema: &'static str, named: Option<&str>, for_name: &str) -> Result<ComponentId> {
-    let flag = if schema == REGION { "--region" } else { "--credential" };
+pub(crate) fn pick_link(
+    components: &[Component],
+    schema: &'static str,
+    named: Option<&str>,
+    for_name: &str,
+) -> Result<ComponentId> {
+    let flag = if schema == REGION {
+        "--region"
+    } else {
+        "--credential"
+    };
     let candidates: Vec<&Component> = components
         .iter()
         .filter(|c| c.schema() == schema && !c.deleted)
@@ -518,7 +610,11 @@ pub(crate) fn pick_link(components: &[Component], schema: &'static str, named: O
     match candidates.as_slice() {
         [only] => Ok(only.id.clone()),
         [] => {
-            let needed = if schema == REGION { "a Region component" } else { "an AWS Credential component" };
+            let needed = if schema == REGION {
+                "a Region component"
+            } else {
+                "an AWS Credential component"
+            };
             Err(EngineError::MissingLink {
                 component: for_name.to_string(),
                 needed,
@@ -546,7 +642,13 @@ pub(crate) fn dependency_graph(components: &[Component]) -> Result<DependencyGra
         for subscription in subscriptions_of(component)? {
             graph.add_edge(component.name().to_string(), subscription.source.clone());
         }
-        for link in [&component.snapshot.region_id, &component.snapshot.credential_id].into_iter().flatten() {
+        for link in [
+            &component.snapshot.region_id,
+            &component.snapshot.credential_id,
+        ]
+        .into_iter()
+        .flatten()
+        {
             if let Some(name) = names.get(link) {
                 graph.add_edge(component.name().to_string(), name.to_string());
             }

@@ -31,10 +31,14 @@ pub enum EngineError {
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
 
-    #[error("HEAD is the applied state and cannot be edited; create a change set with `canopy change-set create NAME` and edit that")]
+    #[error(
+        "HEAD is the applied state and cannot be edited; create a change set with `canopy change-set create NAME` and edit that"
+    )]
     HeadIsReadOnly,
 
-    #[error("change set {name:?} is {status} and can no longer be edited or applied; create a new change set")]
+    #[error(
+        "change set {name:?} is {status} and can no longer be edited or applied; create a new change set"
+    )]
     ChangeSetClosed { name: String, status: String },
 
     #[error("invalid value for {what}: {reason}")]
@@ -50,13 +54,18 @@ pub enum EngineError {
     #[error("subscription would create a cycle: {}", cycle.join(" -> "))]
     Cycle { cycle: Vec<String> },
 
-    #[error("change set {change_set:?} conflicts with HEAD: {}; abandon it and make the change again in a new change set", describe_conflicts(conflicts))]
+    #[error(
+        "change set {change_set:?} conflicts with HEAD: {}; abandon it and make the change again in a new change set",
+        describe_conflicts(conflicts)
+    )]
     Conflicts {
         change_set: String,
         conflicts: Vec<Conflict>,
     },
 
-    #[error("{count} qualification(s) fail: {summary}; fix them, or apply with --force to run anyway")]
+    #[error(
+        "{count} qualification(s) fail: {summary}; fix them, or apply with --force to run anyway"
+    )]
     QualificationsFail { count: usize, summary: String },
 
     #[error("type {type_name} is not available in region {region}; choose a region that offers it")]
@@ -66,7 +75,12 @@ pub enum EngineError {
 fn describe_conflicts(conflicts: &[Conflict]) -> String {
     conflicts
         .iter()
-        .map(|c| format!("component {:?} property {} ({})", c.component, c.property, c.detail))
+        .map(|c| {
+            format!(
+                "component {:?} property {} ({})",
+                c.component, c.property, c.detail
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }

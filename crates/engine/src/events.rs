@@ -26,10 +26,7 @@ pub enum EngineEvent {
         message: Option<String>,
     },
     /// A component's qualifications were recomputed.
-    Qualified {
-        component: String,
-        failures: usize,
-    },
+    Qualified { component: String, failures: usize },
 }
 
 /// Receives engine events; must not block.

@@ -23,14 +23,16 @@ mod resolve;
 mod secrets;
 mod session;
 
-pub use apply::{ApplyOptions, ApplyReport, ActionOutcome};
+pub use apply::{ActionOutcome, ApplyOptions, ApplyReport};
 pub use builtin::{AWS_CREDENTIAL, REGION};
 pub use components::{ComponentView, NewComponent, ResourceView};
-pub use discover::{DiscoverReport, DiscoverRequest, DiscoveredResource, FailedResource, SkippedResource};
+pub use discover::{
+    DiscoverReport, DiscoverRequest, DiscoveredResource, FailedResource, SkippedResource,
+};
 pub use error::{Conflict, EngineError};
 pub use events::{EngineEvent, EventSink};
 pub use import::{ImportError, ImportRequest};
-pub use plan::{Plan, PlannedAction, ActionKind};
+pub use plan::{ActionKind, Plan, PlannedAction};
 pub use refresh::{RefreshReport, RefreshedResource};
 pub use secrets::AWS_CREDENTIAL_KIND;
 
@@ -104,7 +106,11 @@ impl Engine {
     }
 
     /// Gets the workspace and the change set named in it (`HEAD` for HEAD).
-    pub async fn change_set(&self, workspace: &str, change_set: &str) -> Result<(Workspace, ChangeSet)> {
+    pub async fn change_set(
+        &self,
+        workspace: &str,
+        change_set: &str,
+    ) -> Result<(Workspace, ChangeSet)> {
         let workspace = self.store.get_workspace(workspace).await?;
         let change_set = self.store.get_change_set(&workspace.id, change_set).await?;
         Ok((workspace, change_set))

@@ -101,7 +101,9 @@ pub(crate) fn merge(change_set: &ChangeSet, head: &[Component], ours: &[Componen
             }
         }
     }
-    merge.conflicts.extend(dangling_links(&merge.changed, &result));
+    merge
+        .conflicts
+        .extend(dangling_links(&merge.changed, &result));
     let mut components: Vec<Component> = result.into_values().collect();
     components.sort_by(|a, b| a.name().cmp(b.name()));
     merge.components = components;
@@ -110,7 +112,10 @@ pub(crate) fn merge(change_set: &ChangeSet, head: &[Component], ours: &[Componen
 
 /// Finds changed components whose subscriptions, region or credential name a component
 /// that the merged HEAD no longer holds, because another change set deleted it.
-fn dangling_links(changed: &[Component], merged: &HashMap<ComponentId, Component>) -> Vec<Conflict> {
+fn dangling_links(
+    changed: &[Component],
+    merged: &HashMap<ComponentId, Component>,
+) -> Vec<Conflict> {
     let mut conflicts = Vec::new();
     for component in changed {
         let subscriptions: Vec<canopy_core::Subscription> =
@@ -127,7 +132,10 @@ fn dangling_links(changed: &[Component], merged: &HashMap<ComponentId, Component
                 });
             }
         }
-        let links = [("region", &component.snapshot.region_id), ("credential", &component.snapshot.credential_id)];
+        let links = [
+            ("region", &component.snapshot.region_id),
+            ("credential", &component.snapshot.credential_id),
+        ];
         for (property, link) in links {
             if let Some(id) = link
                 && !merged.contains_key(id)
@@ -135,7 +143,9 @@ fn dangling_links(changed: &[Component], merged: &HashMap<ComponentId, Component
                 conflicts.push(Conflict {
                     component: component.name().to_string(),
                     property: property.to_string(),
-                    detail: format!("its {property} component was deleted in HEAD by another change set"),
+                    detail: format!(
+                        "its {property} component was deleted in HEAD by another change set"
+                    ),
                 });
             }
         }
@@ -151,7 +161,13 @@ fn merge_snapshot(
     theirs: &ComponentSnapshot,
 ) -> Result<ComponentSnapshot, PropertyConflicts> {
     let mut conflicts = Vec::new();
-    let domain = merge_value("/domain", &base.domain, &ours.domain, &theirs.domain, &mut conflicts);
+    let domain = merge_value(
+        "/domain",
+        &base.domain,
+        &ours.domain,
+        &theirs.domain,
+        &mut conflicts,
+    );
     let subscriptions = merge_value(
         "/subscriptions",
         &base.subscriptions,
@@ -159,14 +175,30 @@ fn merge_snapshot(
         &theirs.subscriptions,
         &mut conflicts,
     );
-    let mut pick = |name: &str, base: &Option<ComponentId>, ours: &Option<ComponentId>, theirs: &Option<ComponentId>| {
+    let mut pick = |name: &str,
+                    base: &Option<ComponentId>,
+                    ours: &Option<ComponentId>,
+                    theirs: &Option<ComponentId>| {
         three_way(base, ours, theirs).unwrap_or_else(|| {
-            conflicts.push((name.to_string(), "changed in HEAD and in this change set".to_string()));
+            conflicts.push((
+                name.to_string(),
+                "changed in HEAD and in this change set".to_string(),
+            ));
             ours.clone()
         })
     };
-    let region_id = pick("region", &base.region_id, &ours.region_id, &theirs.region_id);
-    let credential_id = pick("credential", &base.credential_id, &ours.credential_id, &theirs.credential_id);
+    let region_id = pick(
+        "region",
+        &base.region_id,
+        &ours.region_id,
+        &theirs.region_id,
+    );
+    let credential_id = pick(
+        "credential",
+        &base.credential_id,
+        &ours.credential_id,
+        &theirs.credential_id,
+    );
     if !conflicts.is_empty() {
         return Err(conflicts);
     }
@@ -225,7 +257,11 @@ fn merge_value(
         None => {
             conflicts.push((
                 path.to_string(),
-                format!("HEAD now has {} and this change set has {}", short(theirs), short(ours)),
+                format!(
+                    "HEAD now has {} and this change set has {}",
+                    short(theirs),
+                    short(ours)
+                ),
             ));
             Some(ours.clone())
         }
@@ -233,7 +269,11 @@ fn merge_value(
 }
 
 fn short(value: &Value) -> String {
-    let text = if value.is_null() { "nothing".to_string() } else { value.to_string() };
+    let text = if value.is_null() {
+        "nothing".to_string()
+    } else {
+        value.to_string()
+    };
     if text.len() > 60 {
         format!("{}…", &text[..text.floor_char_boundary(60)])
     } else {
@@ -258,7 +298,11 @@ mod tests {
         }
     }
 
-    fn component(id: &ComponentId, snapshot: ComponentSnapshot, base: Option<ComponentSnapshot>) -> Component {
+    fn component(
+        id: &ComponentId,
+        snapshot: ComponentSnapshot,
+        base: Option<ComponentSnapshot>,
+    ) -> Component {
         Component {
             id: id.clone(),
             change_set_id: ChangeSetId::new(),
@@ -286,7 +330,11 @@ mod tests {
         let id = ComponentId::new();
         let base = snapshot(json!({"CidrBlock": "10.0.0.0/16"}));
         let head = component(&id, snapshot(json!({"CidrBlock": "10.1.0.0/16"})), None);
-        let ours = component(&id, snapshot(json!({"CidrBlock": "10.2.0.0/16"})), Some(base));
+        let ours = component(
+            &id,
+            snapshot(json!({"CidrBlock": "10.2.0.0/16"})),
+            Some(base),
+        );
         let merge = merge(&change_set(), &[head], &[ours]);
         assert_eq!(merge.conflicts.len(), 1);
         assert_eq!(merge.conflicts[0].component, "vpc");
@@ -298,8 +346,16 @@ mod tests {
     fn different_properties_merge() {
         let id = ComponentId::new();
         let base = snapshot(json!({"CidrBlock": "10.0.0.0/16"}));
-        let head = component(&id, snapshot(json!({"CidrBlock": "10.0.0.0/16", "EnableDnsSupport": true})), None);
-        let ours = component(&id, snapshot(json!({"CidrBlock": "10.0.0.0/16", "Tags": [{"Key": "a", "Value": "b"}]})), Some(base));
+        let head = component(
+            &id,
+            snapshot(json!({"CidrBlock": "10.0.0.0/16", "EnableDnsSupport": true})),
+            None,
+        );
+        let ours = component(
+            &id,
+            snapshot(json!({"CidrBlock": "10.0.0.0/16", "Tags": [{"Key": "a", "Value": "b"}]})),
+            Some(base),
+        );
         let merge = merge(&change_set(), &[head], &[ours]);
         assert!(merge.conflicts.is_empty());
         assert_eq!(
@@ -317,7 +373,10 @@ mod tests {
         let merge = merge(&change_set(), &[head], &[ours]);
         assert!(merge.conflicts.is_empty());
         assert!(merge.changed.is_empty());
-        assert_eq!(merge.components[0].snapshot.domain, json!({"CidrBlock": "10.9.0.0/16"}));
+        assert_eq!(
+            merge.components[0].snapshot.domain,
+            json!({"CidrBlock": "10.9.0.0/16"})
+        );
     }
 
     #[test]
@@ -329,7 +388,8 @@ mod tests {
         let mut group = snapshot(json!({"GroupDescription": "app"}));
         group.name = "appsg".into();
         group.schema = "AWS::EC2::SecurityGroup".into();
-        group.subscriptions = json!([{"path": "/VpcId", "source": "lone", "source_path": "/resource/VpcId"}]);
+        group.subscriptions =
+            json!([{"path": "/VpcId", "source": "lone", "source_path": "/resource/VpcId"}]);
         // HEAD no longer has the VPC; this change set still sees it and adds a consumer.
         let ours = vec![
             component(&producer, vpc.clone(), Some(vpc)),
@@ -347,9 +407,16 @@ mod tests {
         let id = ComponentId::new();
         let base = snapshot(json!({"CidrBlock": "10.0.0.0/16", "EnableDnsHostnames": true}));
         let head = component(&id, base.clone(), None);
-        let ours = component(&id, snapshot(json!({"CidrBlock": "10.0.0.0/16"})), Some(base));
+        let ours = component(
+            &id,
+            snapshot(json!({"CidrBlock": "10.0.0.0/16"})),
+            Some(base),
+        );
         let merge = merge(&change_set(), &[head], &[ours]);
         assert!(merge.conflicts.is_empty());
-        assert_eq!(merge.components[0].snapshot.domain, json!({"CidrBlock": "10.0.0.0/16"}));
+        assert_eq!(
+            merge.components[0].snapshot.domain,
+            json!({"CidrBlock": "10.0.0.0/16"})
+        );
     }
 }

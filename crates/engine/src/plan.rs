@@ -22,7 +22,7 @@ use crate::resolve::{Resolver, subscriptions_of};
 use crate::session::linked_region;
 use crate::{Engine, EngineError, Result};
 
-/// What an action does to a resource.
+/// The kind of change an action makes to a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
@@ -114,13 +114,20 @@ impl Engine {
     }
 
     /// Merges a change set over HEAD (without writing) and returns what HEAD would hold.
-    pub(crate) async fn target(&self, workspace: &Workspace, change_set: &ChangeSet) -> Result<Target> {
+    pub(crate) async fn target(
+        &self,
+        workspace: &Workspace,
+        change_set: &ChangeSet,
+    ) -> Result<Target> {
         let head = self.store.head(&workspace.id).await?;
         let head_components = self.store.list_components(&head.id).await?;
         let (head_live, mut deleted): (Vec<Component>, Vec<Component>) =
             head_components.into_iter().partition(|c| !c.deleted);
         if change_set.status != ChangeSetStatus::Open {
-            return Ok(Target { live: head_live, deleted });
+            return Ok(Target {
+                live: head_live,
+                deleted,
+            });
         }
         let ours = self.store.list_components(&change_set.id).await?;
         let merged = merge(change_set, &head_live, &ours);
@@ -131,7 +138,12 @@ impl Engine {
             });
         }
         let removed: HashSet<&ComponentId> = merged.removed.iter().collect();
-        deleted.extend(head_live.iter().filter(|c| removed.contains(&c.id)).cloned());
+        deleted.extend(
+            head_live
+                .iter()
+                .filter(|c| removed.contains(&c.id))
+                .cloned(),
+        );
         let live = merged
             .components
             .into_iter()
@@ -166,7 +178,8 @@ impl Engine {
             return Err(EngineError::Cycle { cycle });
         }
         let layers = graph.order()?;
-        let by_name: HashMap<&str, &Component> = target.live.iter().map(|c| (c.name(), c)).collect();
+        let by_name: HashMap<&str, &Component> =
+            target.live.iter().map(|c| (c.name(), c)).collect();
         let resolver = Resolver {
             components: &all,
             resources: &resources,
@@ -181,13 +194,19 @@ impl Engine {
         };
         let mut changing: HashSet<String> = HashSet::new();
         for name in layers.iter().flatten() {
-            let Some(component) = by_name.get(name.as_str()) else { continue };
+            let Some(component) = by_name.get(name.as_str()) else {
+                continue;
+            };
             if is_builtin(component.schema()) || busy.contains(name.as_str()) {
                 continue;
             }
             // A consumer of a component whose request is still in flight would be planned
             // with a value that does not exist yet, so it waits, and so do its consumers.
-            if graph.producers_of(name).iter().any(|producer| busy.contains(producer)) {
+            if graph
+                .producers_of(name)
+                .iter()
+                .any(|producer| busy.contains(producer))
+            {
                 busy.insert(name.clone());
                 plan.waiting.push(name.clone());
                 continue;
@@ -202,14 +221,19 @@ impl Engine {
                     action.depends_on = graph
                         .producers_of(name)
                         .into_iter()
-                        .filter(|d| plan.actions.iter().any(|a: &PlannedAction| &a.component == d))
+                        .filter(|d| {
+                            plan.actions
+                                .iter()
+                                .any(|a: &PlannedAction| &a.component == d)
+                        })
                         .collect();
                     plan.actions.push(action);
                 }
                 None => plan.unchanged.push(name.clone()),
             }
         }
-        plan.actions.extend(self.plan_deletes(&target.deleted, &resources, &busy)?);
+        plan.actions
+            .extend(self.plan_deletes(&target.deleted, &resources, &busy)?);
         Ok(plan)
     }
 
@@ -221,39 +245,9 @@ impl Engine {
         resource: Option<&Resource>,
         changing: &HashSet<String>,
     ) -> Result<Option<PlannedAction>> {
-        let schema = self.registry.get(component.schema())?;
-        let region = linked_region(all, component)?;
-        crate::session::linked(all, component, crate::AWS_CREDENTIAL)?;
-        if !self.registry.is_available(component.schema(), &region)? {
-            return Err(EngineError::TypeNotInRegion {
-                type_name: component.schema().to_string(),
-                region,
-            });
-        }
-        for subscription in subscriptions_of(component)? {
-            if resolver.find(&subscription.source).is_none() {
-                return Err(EngineError::invalid(
-                    format!("subscription {} of {:?}", subscription.path, component.name()),
-                    format!(
-                        "it comes from {}, which no longer exists; remove it with `canopy component unsubscribe` or subscribe to another component",
-                        subscription.source
-                    ),
-                ));
-            }
-        }
-        let resolved = resolver.resolve(component);
-        let mut desired = resolved.value;
-        let mut known_after_apply: Vec<String> =
-            resolved.pending.iter().map(|s| s.path.clone()).collect();
-        // A value from a resource this plan creates or replaces changes after apply.
-        for subscription in subscriptions_of(component)? {
-            if changing.contains(&subscription.source) && subscription.source_path.starts_with("/resource") {
-                let _ = canopy_core::remove_at_pointer(&mut desired, &subscription.path);
-                if !known_after_apply.contains(&subscription.path) {
-                    known_after_apply.push(subscription.path.clone());
-                }
-            }
-        }
+        let (schema, region) = self.check_plannable(all, resolver, component)?;
+        let (desired, known_after_apply) = desired_now(resolver, component, changing)?;
+
         let base = PlannedAction {
             component: component.name().to_string(),
             component_id: component.id.clone(),
@@ -267,6 +261,7 @@ impl Engine {
             known_after_apply: known_after_apply.clone(),
             depends_on: Vec::new(),
         };
+
         let existing = resource.filter(|r| r.identifier.is_some());
         let Some(resource) = existing else {
             return Ok(Some(PlannedAction {
@@ -275,7 +270,11 @@ impl Engine {
                 ..base
             }));
         };
-        let remote = resource.properties.clone().unwrap_or(Value::Object(Default::default()));
+
+        let remote = resource
+            .properties
+            .clone()
+            .unwrap_or(Value::Object(Default::default()));
         let diff = diff_resource(&DiffInput {
             schema: &schema,
             desired: &desired,
@@ -284,9 +283,10 @@ impl Engine {
         });
         let mut changes = diff.changes.clone();
         let pending_forces_replace = known_after_apply.iter().any(|path| {
-            canopy_schema::parse_pointer(path).is_ok_and(|segments| schema.is_create_only(&segments))
+            canopy_schema::parse_pointer(path)
+                .is_ok_and(|segments| schema.is_create_only(&segments))
         });
-        // A value known only after apply replaces whatever the diff said of that path.
+        // A value known only after apply replaces the diff's own entry for that path.
         changes.retain(|change| !known_after_apply.contains(&change.path));
         for path in &known_after_apply {
             changes.push(PropertyChange {
@@ -294,10 +294,16 @@ impl Engine {
                 kind: ChangeKind::Change,
                 before: canopy_core::get_at_pointer(&remote, path).cloned(),
                 after: None,
-                effect: if pending_forces_replace { ChangeEffect::Replace } else { ChangeEffect::Update },
-                reason: "known after apply: it comes from a resource this plan creates or replaces".into(),
+                effect: if pending_forces_replace {
+                    ChangeEffect::Replace
+                } else {
+                    ChangeEffect::Update
+                },
+                reason: "known after apply: it comes from a resource this plan creates or replaces"
+                    .into(),
             });
         }
+
         let kind = if pending_forces_replace || diff.action() == DiffAction::Replace {
             ActionKind::Replace
         } else if diff.action() == DiffAction::Update || !known_after_apply.is_empty() {
@@ -309,10 +315,49 @@ impl Engine {
             kind,
             identifier: resource.identifier.clone(),
             changes,
-            patch: if kind == ActionKind::Update { diff.patch } else { Vec::new() },
+            patch: if kind == ActionKind::Update {
+                diff.patch
+            } else {
+                Vec::new()
+            },
             desired: (kind == ActionKind::Replace).then_some(desired),
             ..base
         }))
+    }
+
+    /// Checks what a component needs before it can be planned: its schema, region and
+    /// credential, the type's availability there, and the producers it subscribes to.
+    fn check_plannable(
+        &self,
+        all: &[Component],
+        resolver: &Resolver,
+        component: &Component,
+    ) -> Result<(std::sync::Arc<canopy_schema::ResourceSchema>, String)> {
+        let schema = self.registry.get(component.schema())?;
+        let region = linked_region(all, component)?;
+        crate::session::linked(all, component, crate::AWS_CREDENTIAL)?;
+        if !self.registry.is_available(component.schema(), &region)? {
+            return Err(EngineError::TypeNotInRegion {
+                type_name: component.schema().to_string(),
+                region,
+            });
+        }
+        for subscription in subscriptions_of(component)? {
+            if resolver.find(&subscription.source).is_none() {
+                return Err(EngineError::invalid(
+                    format!(
+                        "subscription {} of {:?}",
+                        subscription.path,
+                        component.name()
+                    ),
+                    format!(
+                        "it comes from {}, which no longer exists; remove it with `canopy component unsubscribe` or subscribe to another component",
+                        subscription.source
+                    ),
+                ));
+            }
+        }
+        Ok((schema, region))
     }
 
     fn plan_deletes(
@@ -322,22 +367,39 @@ impl Engine {
         busy: &HashSet<String>,
     ) -> Result<Vec<PlannedAction>> {
         // Consumers are deleted before their producers: reverse dependency order.
-        let graph = dependency_graph(&deleted.iter().map(|c| { let mut c = c.clone(); c.deleted = false; c }).collect::<Vec<_>>())?;
+        let graph = dependency_graph(
+            &deleted
+                .iter()
+                .map(|c| {
+                    let mut c = c.clone();
+                    c.deleted = false;
+                    c
+                })
+                .collect::<Vec<_>>(),
+        )?;
         let mut order: Vec<String> = graph.order()?.into_iter().flatten().collect();
         order.reverse();
         let mut actions = Vec::new();
         for name in order {
-            let Some(component) = deleted.iter().find(|c| c.name() == name) else { continue };
+            let Some(component) = deleted.iter().find(|c| c.name() == name) else {
+                continue;
+            };
             if is_builtin(component.schema()) || busy.contains(name.as_str()) {
                 continue;
             }
-            let Some(resource) = resources.get(&component.id).filter(|r| r.identifier.is_some()) else {
+            let Some(resource) = resources
+                .get(&component.id)
+                .filter(|r| r.identifier.is_some())
+            else {
                 continue;
             };
             let depends_on = deleted
                 .iter()
                 .filter(|c| {
-                    subscriptions_of(c).unwrap_or_default().iter().any(|s| s.source == name)
+                    subscriptions_of(c)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|s| s.source == name)
                         && resources.get(&c.id).is_some_and(|r| r.identifier.is_some())
                 })
                 .map(|c| c.name().to_string())
@@ -360,7 +422,32 @@ impl Engine {
     }
 }
 
-/// Every top-level property of a new resource, as additions for the plan's output.
+/// Resolves a component's desired properties as they stand now. Values that come from
+/// a resource this plan creates or replaces are left out and listed as known after apply.
+fn desired_now(
+    resolver: &Resolver,
+    component: &Component,
+    changing: &HashSet<String>,
+) -> Result<(Value, Vec<String>)> {
+    let resolved = resolver.resolve(component);
+    let mut desired = resolved.value;
+    let mut known_after_apply: Vec<String> =
+        resolved.pending.iter().map(|s| s.path.clone()).collect();
+    // A value from a resource this plan creates or replaces changes after apply.
+    for subscription in subscriptions_of(component)? {
+        if changing.contains(&subscription.source)
+            && subscription.source_path.starts_with("/resource")
+        {
+            let _ = canopy_core::remove_at_pointer(&mut desired, &subscription.path);
+            if !known_after_apply.contains(&subscription.path) {
+                known_after_apply.push(subscription.path.clone());
+            }
+        }
+    }
+    Ok((desired, known_after_apply))
+}
+
+/// Lists every top-level property of a new resource as an addition, for the plan's output.
 fn additions(desired: &Value) -> Vec<PropertyChange> {
     desired
         .as_object()

@@ -39,14 +39,20 @@ impl Engine {
         component: &Component,
     ) -> Result<Vec<Qualification>> {
         let qualifications = match component.schema() {
-            AWS_CREDENTIAL => vec![self.qualify_credential(workspace, components, component).await],
+            AWS_CREDENTIAL => vec![
+                self.qualify_credential(workspace, components, component)
+                    .await,
+            ],
             REGION => vec![qualify_builtin(component, self.registry.regions())],
             _ => self.qualify_resource(components, resources, component),
         };
         self.store
             .set_qualifications(&change_set.id, &component.id, &qualifications)
             .await?;
-        let failures = qualifications.iter().filter(|q| q.status == FAILURE).count();
+        let failures = qualifications
+            .iter()
+            .filter(|q| q.status == FAILURE)
+            .count();
         (self.events)(&EngineEvent::Qualified {
             component: component.name().to_string(),
             failures,
@@ -84,7 +90,10 @@ impl Engine {
             .and_then(|c| crate::builtin::region_of(&c.snapshot.domain))
             .unwrap_or("us-east-1")
             .to_string();
-        let session = match self.session_for_credential(workspace, component, &region).await {
+        let session = match self
+            .session_for_credential(workspace, component, &region)
+            .await
+        {
             Ok(session) => session,
             Err(error) => return result(NAME, FAILURE, error.to_string()),
         };
@@ -108,7 +117,10 @@ impl Engine {
             Ok(schema) => schema,
             Err(error) => return vec![result("schema", FAILURE, error.to_string())],
         };
-        let resolver = Resolver { components, resources };
+        let resolver = Resolver {
+            components,
+            resources,
+        };
         let resolved = resolver.resolve(component);
         let pending: Vec<&str> = resolved.pending.iter().map(|s| s.path.as_str()).collect();
 
@@ -129,11 +141,18 @@ impl Engine {
         qualifications.push(read_only_qualification(&schema, &component.snapshot.domain));
         qualifications.push(match linked_region(components, component) {
             Ok(region) => match self.registry.is_available(component.schema(), &region) {
-                Ok(true) => result("region", SUCCESS, format!("{} is available in {region}", component.schema())),
+                Ok(true) => result(
+                    "region",
+                    SUCCESS,
+                    format!("{} is available in {region}", component.schema()),
+                ),
                 Ok(false) => result(
                     "region",
                     FAILURE,
-                    format!("type {} is not available in region {region}", component.schema()),
+                    format!(
+                        "type {} is not available in region {region}",
+                        component.schema()
+                    ),
                 ),
                 Err(error) => result("region", FAILURE, error.to_string()),
             },
@@ -141,7 +160,9 @@ impl Engine {
         });
         qualifications.push(
             match crate::session::linked(components, component, AWS_CREDENTIAL) {
-                Ok(credential) => result("credential", SUCCESS, format!("uses {}", credential.name())),
+                Ok(credential) => {
+                    result("credential", SUCCESS, format!("uses {}", credential.name()))
+                }
                 Err(error) => result("credential", FAILURE, error.to_string()),
             },
         );
@@ -177,7 +198,11 @@ fn schema_qualification(
         format!(" ({} known after apply)", pending.join(", "))
     };
     if issues.is_empty() {
-        result("schema", SUCCESS, format!("valid against {}{waiting}", schema.type_name))
+        result(
+            "schema",
+            SUCCESS,
+            format!("valid against {}{waiting}", schema.type_name),
+        )
     } else {
         result("schema", FAILURE, issues.join("; "))
     }
@@ -190,7 +215,10 @@ fn is_pending_required(issue: &canopy_schema::ValidationIssue, pending: &[&str])
     })
 }
 
-fn read_only_qualification(schema: &canopy_schema::ResourceSchema, domain: &Value) -> Qualification {
+fn read_only_qualification(
+    schema: &canopy_schema::ResourceSchema,
+    domain: &Value,
+) -> Qualification {
     let mut found = Vec::new();
     collect_read_only(schema, domain, &mut Vec::new(), &mut found);
     if found.is_empty() {

@@ -35,11 +35,17 @@ impl Engine {
         let head = self.store.head(&workspace.id).await?;
         let components = self.store.list_components(&head.id).await?;
         let mut resources = self.resources_by_component(&workspace).await?;
-        let mut report = RefreshReport { resources: Vec::new() };
+        let mut report = RefreshReport {
+            resources: Vec::new(),
+        };
 
         for component in components.iter().filter(|c| !is_builtin(c.schema())) {
-            let Some(mut resource) = resources.get(&component.id).cloned() else { continue };
-            let Some(identifier) = resource.identifier.clone() else { continue };
+            let Some(mut resource) = resources.get(&component.id).cloned() else {
+                continue;
+            };
+            let Some(identifier) = resource.identifier.clone() else {
+                continue;
+            };
             let mut entry = RefreshedResource {
                 component: component.name().to_string(),
                 type_name: component.schema().to_string(),
@@ -48,7 +54,10 @@ impl Engine {
                 drift: Vec::new(),
                 message: None,
             };
-            let read = match self.session_for_component(&workspace, &components, component).await {
+            let read = match self
+                .session_for_component(&workspace, &components, component)
+                .await
+            {
                 Ok((session, _)) => session
                     .cloud_control()
                     .get_resource(component.schema(), &identifier)
@@ -59,10 +68,13 @@ impl Engine {
             match read {
                 Ok(None) => {
                     tracing::info!(component.id = %component.id, %identifier, "resource is gone; forgetting it");
-                    self.store.remove_resource(&workspace.id, &component.id).await?;
+                    self.store
+                        .remove_resource(&workspace.id, &component.id)
+                        .await?;
                     resources.remove(&component.id);
                     entry.status = "gone".into();
-                    entry.message = Some("the resource no longer exists; the next plan creates it".into());
+                    entry.message =
+                        Some("the resource no longer exists; the next plan creates it".into());
                 }
                 Ok(Some(description)) => {
                     resource.properties = Some(description.properties);
@@ -83,11 +95,20 @@ impl Engine {
 
         // Drift is computed once every resource is read, so subscriptions resolve to
         // fresh values.
-        let resolver = Resolver { components: &components, resources: &resources };
+        let resolver = Resolver {
+            components: &components,
+            resources: &resources,
+        };
         for entry in report.resources.iter_mut().filter(|e| e.status == "ok") {
-            let Some(component) = components.iter().find(|c| c.name() == entry.component) else { continue };
-            let Some(resource) = resources.get(&component.id) else { continue };
-            let Ok(schema) = self.registry.get(component.schema()) else { continue };
+            let Some(component) = components.iter().find(|c| c.name() == entry.component) else {
+                continue;
+            };
+            let Some(resource) = resources.get(&component.id) else {
+                continue;
+            };
+            let Ok(schema) = self.registry.get(component.schema()) else {
+                continue;
+            };
             let desired = resolver.resolve(component).value;
             let remote = resource.properties.clone().unwrap_or_default();
             entry.drift = canopy_core::diff_resource(&canopy_core::DiffInput {

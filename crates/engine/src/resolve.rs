@@ -34,24 +34,28 @@ impl Resolver<'_> {
 
     fn resolve_depth(&self, component: &Component, depth: usize) -> Resolved {
         let subscriptions = subscriptions_of(component).unwrap_or_default();
-        let resolved = resolve_subscriptions(&component.snapshot.domain, &subscriptions, |source, path| {
-            if depth >= MAX_DEPTH {
-                return None;
-            }
-            let producer = self.find(source)?;
-            if let Some(rest) = path.strip_prefix("/domain") {
-                let domain = self.resolve_depth(producer, depth + 1).value;
-                return value_at(&domain, rest);
-            }
-            if let Some(rest) = path.strip_prefix("/resource") {
-                let resource = self.resources.get(&producer.id)?;
-                if resource.identifier.is_none() {
+        let resolved = resolve_subscriptions(
+            &component.snapshot.domain,
+            &subscriptions,
+            |source, path| {
+                if depth >= MAX_DEPTH {
                     return None;
                 }
-                return value_at(resource.properties.as_ref()?, rest);
-            }
-            None
-        });
+                let producer = self.find(source)?;
+                if let Some(rest) = path.strip_prefix("/domain") {
+                    let domain = self.resolve_depth(producer, depth + 1).value;
+                    return value_at(&domain, rest);
+                }
+                if let Some(rest) = path.strip_prefix("/resource") {
+                    let resource = self.resources.get(&producer.id)?;
+                    if resource.identifier.is_none() {
+                        return None;
+                    }
+                    return value_at(resource.properties.as_ref()?, rest);
+                }
+                None
+            },
+        );
         // Subscription paths are checked when they are made, so this only happens to
         // damaged data: treat every subscribed value as unknown.
         resolved.unwrap_or_else(|_| Resolved {

@@ -38,17 +38,24 @@ impl Engine {
     ) -> Result<SecretInfo> {
         check_aws_secret(value)?;
         let workspace = self.store.get_workspace(workspace).await?;
-        let secret = self.store.find_secret(&workspace.id, name).await?.ok_or_else(|| {
-            EngineError::invalid(
-                format!("secret {name:?}"),
-                "no secret of that name; create it with `canopy secret create`",
-            )
-        })?;
+        let secret = self
+            .store
+            .find_secret(&workspace.id, name)
+            .await?
+            .ok_or_else(|| {
+                EngineError::invalid(
+                    format!("secret {name:?}"),
+                    "no secret of that name; create it with `canopy secret create`",
+                )
+            })?;
         let plaintext = serde_json::to_vec(value).expect("an AWS credential serializes");
         let updated = self.store.update_secret(&secret, &plaintext).await?;
         let resources = self.resources_by_component(&workspace).await?;
         for change_set in self.store.list_change_sets(&workspace.id).await? {
-            if !matches!(change_set.status, canopy_store::ChangeSetStatus::Head | canopy_store::ChangeSetStatus::Open) {
+            if !matches!(
+                change_set.status,
+                canopy_store::ChangeSetStatus::Head | canopy_store::ChangeSetStatus::Open
+            ) {
                 continue;
             }
             let components = self.store.list_components(&change_set.id).await?;
@@ -99,10 +106,15 @@ pub(crate) fn check_aws_secret(value: &AwsCredentialSecret) -> Result<()> {
             "give static keys (AccessKeyId, SecretAccessKey), temporary keys (with SessionToken), or an AssumeRole role ARN",
         );
     }
-    if let Some(role) = value.assume_role.as_deref().filter(|r| !r.trim().is_empty())
+    if let Some(role) = value
+        .assume_role
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
         && !(role.starts_with("arn:") && role.contains(":role/"))
     {
-        return invalid("AssumeRole must be an IAM role ARN such as arn:aws:iam::123456789012:role/canopy");
+        return invalid(
+            "AssumeRole must be an IAM role ARN such as arn:aws:iam::123456789012:role/canopy",
+        );
     }
     if let Some(endpoint) = value.endpoint.as_deref().filter(|e| !e.trim().is_empty())
         && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
@@ -121,7 +133,10 @@ pub(crate) fn check_name(what: &str, name: &str) -> Result<()> {
         ));
     }
     if name.len() > 128 {
-        return Err(EngineError::invalid(format!("{what} {name:?}"), "use at most 128 bytes"));
+        return Err(EngineError::invalid(
+            format!("{what} {name:?}"),
+            "use at most 128 bytes",
+        ));
     }
     Ok(())
 }
@@ -140,13 +155,21 @@ mod tests {
 
     #[test]
     fn three_methods_accepted() {
-        assert!(check_aws_secret(&secret(&[("AccessKeyId", "AKIA1"), ("SecretAccessKey", "s")])).is_ok());
-        assert!(check_aws_secret(&secret(&[
-            ("AccessKeyId", "ASIA1"),
-            ("SecretAccessKey", "s"),
-            ("SessionToken", "t")
-        ]))
-        .is_ok());
+        assert!(
+            check_aws_secret(&secret(&[
+                ("AccessKeyId", "AKIA1"),
+                ("SecretAccessKey", "s")
+            ]))
+            .is_ok()
+        );
+        assert!(
+            check_aws_secret(&secret(&[
+                ("AccessKeyId", "ASIA1"),
+                ("SecretAccessKey", "s"),
+                ("SessionToken", "t")
+            ]))
+            .is_ok()
+        );
         assert!(check_aws_secret(&secret(&[("AssumeRole", "arn:aws:iam::1:role/r")])).is_ok());
     }
 

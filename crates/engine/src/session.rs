@@ -22,7 +22,13 @@ pub(crate) struct SessionCache {
 /// The role session name canopy uses for a workspace. It carries the workspace id,
 /// never the token, because session names appear in the customer's CloudTrail.
 pub(crate) fn session_name(workspace: &Workspace) -> String {
-    let short: String = workspace.id.as_str().chars().filter(|c| *c != '-').take(12).collect();
+    let short: String = workspace
+        .id
+        .as_str()
+        .chars()
+        .filter(|c| *c != '-')
+        .take(12)
+        .collect();
     format!("canopy-{short}")
 }
 
@@ -50,8 +56,17 @@ impl Engine {
                     format!("no secret named {secret_name:?}; create it with `canopy secret create {secret_name}`"),
                 )
             })?;
-        let key = format!("{}|{}|{}|{}", workspace.id, secret.id, secret.updated_at, region);
-        if let Some(session) = self.sessions.sessions.lock().expect("session cache lock").get(&key) {
+        let key = format!(
+            "{}|{}|{}|{}",
+            workspace.id, secret.id, secret.updated_at, region
+        );
+        if let Some(session) = self
+            .sessions
+            .sessions
+            .lock()
+            .expect("session cache lock")
+            .get(&key)
+        {
             return Ok(session.clone());
         }
         let value = self.read_aws_secret(&secret).await?;
@@ -121,8 +136,5 @@ pub(crate) fn linked<'a>(
         ),
     };
     let id = id.ok_or_else(missing)?;
-    components
-        .iter()
-        .find(|c| &c.id == id)
-        .ok_or_else(missing)
+    components.iter().find(|c| &c.id == id).ok_or_else(missing)
 }

@@ -31,49 +31,98 @@ async fn failing_head_component_does_not_block() {
     let fixture = Fixture::start(emulator, fast_config()).await;
     fixture.change_set("broken").await;
     // A misspelled property fails the schema qualification, and the create fails.
-    fixture.component("broken", VPC, "bad", json!({"CidrBlok": "10.0.0.0/16"})).await;
+    fixture
+        .component("broken", VPC, "bad", json!({"CidrBlok": "10.0.0.0/16"}))
+        .await;
     let forced = fixture
         .engine
         .apply(WORKSPACE, "broken", &ApplyOptions { force: true })
         .await
         .expect("a forced apply runs");
-    assert!(!forced.success(), "the invalid VPC cannot be created: {forced:#?}");
+    assert!(
+        !forced.success(),
+        "the invalid VPC cannot be created: {forced:#?}"
+    );
 
     next_change_set(&fixture, "unrelated").await;
-    fixture.component("unrelated", BUCKET, "assets", json!({"BucketName": "head-state-assets"})).await;
+    fixture
+        .component(
+            "unrelated",
+            BUCKET,
+            "assets",
+            json!({"BucketName": "head-state-assets"}),
+        )
+        .await;
     let report = fixture
         .engine
         .apply(WORKSPACE, "unrelated", &ApplyOptions::default())
         .await
         .expect("the broken HEAD component must not fail this change set's qualifications");
 
-    let bucket = report.actions.iter().find(|a| a.component == "assets").expect("the bucket action");
+    let bucket = report
+        .actions
+        .iter()
+        .find(|a| a.component == "assets")
+        .expect("the bucket action");
     assert!(bucket.succeeded(), "the bucket is created: {bucket:?}");
-    assert_eq!(fixture.identifiers(BUCKET), vec!["head-state-assets".to_string()]);
+    assert_eq!(
+        fixture.identifiers(BUCKET),
+        vec!["head-state-assets".to_string()]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_flight_producer_holds_back_consumers_only() {
     let emulator = EmulatorConfig::default()
         .with_request_delay(Duration::ZERO)
-        .with_hang(HangRule { type_name: VPC.into(), operation: Some(Operation::Create) });
+        .with_hang(HangRule {
+            type_name: VPC.into(),
+            operation: Some(Operation::Create),
+        });
     let mut config = fast_config();
     config.request_timeout = Some(Duration::from_millis(500));
     let fixture = Fixture::start(emulator, config).await;
     fixture.change_set("network").await;
-    fixture.component("network", VPC, "vpc", json!({"CidrBlock": "10.0.0.0/16"})).await;
+    fixture
+        .component("network", VPC, "vpc", json!({"CidrBlock": "10.0.0.0/16"}))
+        .await;
     let first = fixture.apply("network").await;
-    assert!(!first.success(), "the hung VPC create has an unknown outcome");
+    assert!(
+        !first.success(),
+        "the hung VPC create has an unknown outcome"
+    );
 
     next_change_set(&fixture, "more").await;
     fixture
-        .component("more", SUBNET, "subnet", json!({"CidrBlock": "10.0.1.0/24"}))
+        .component(
+            "more",
+            SUBNET,
+            "subnet",
+            json!({"CidrBlock": "10.0.1.0/24"}),
+        )
         .await;
-    fixture.subscribe("more", "subnet", "/VpcId", "vpc", "/resource/VpcId").await;
-    fixture.component("more", BUCKET, "logs", json!({"BucketName": "head-state-logs"})).await;
+    fixture
+        .subscribe("more", "subnet", "/VpcId", "vpc", "/resource/VpcId")
+        .await;
+    fixture
+        .component(
+            "more",
+            BUCKET,
+            "logs",
+            json!({"BucketName": "head-state-logs"}),
+        )
+        .await;
 
-    let plan = fixture.engine.plan(WORKSPACE, "more").await.expect("the plan");
-    assert_eq!(plan.waiting, vec!["subnet".to_string()], "the subnet waits for the VPC");
+    let plan = fixture
+        .engine
+        .plan(WORKSPACE, "more")
+        .await
+        .expect("the plan");
+    assert_eq!(
+        plan.waiting,
+        vec!["subnet".to_string()],
+        "the subnet waits for the VPC"
+    );
     assert!(
         plan.actions.iter().all(|a| a.component != "subnet"),
         "no action on the subnet while its VPC is in flight: {:?}",
@@ -81,9 +130,19 @@ async fn in_flight_producer_holds_back_consumers_only() {
     );
 
     let report = fixture.apply("more").await;
-    let logs = report.actions.iter().find(|a| a.component == "logs").expect("the bucket action");
-    assert!(logs.succeeded(), "the unrelated bucket is created: {logs:?}");
-    assert!(fixture.identifiers(SUBNET).is_empty(), "no subnet is created without its VPC");
+    let logs = report
+        .actions
+        .iter()
+        .find(|a| a.component == "logs")
+        .expect("the bucket action");
+    assert!(
+        logs.succeeded(),
+        "the unrelated bucket is created: {logs:?}"
+    );
+    assert!(
+        fixture.identifiers(SUBNET).is_empty(),
+        "no subnet is created without its VPC"
+    );
     let subnet_creates = fixture
         .handle()
         .calls()

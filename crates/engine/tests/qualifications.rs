@@ -15,7 +15,12 @@ async fn type_without_create_handler_fails() {
     fixture.change_set("cs").await;
 
     let view = fixture
-        .component("cs", "AWS::CloudFormation::WaitConditionHandle", "handle", json!({}))
+        .component(
+            "cs",
+            "AWS::CloudFormation::WaitConditionHandle",
+            "handle",
+            json!({}),
+        )
         .await;
 
     let provisionable = view
@@ -24,9 +29,20 @@ async fn type_without_create_handler_fails() {
         .find(|q| q.name == "provisionable")
         .expect("a type without a create handler gets a provisionable qualification");
     assert_eq!(provisionable.status, "failure");
-    assert!(provisionable.message.contains("no create handler"), "{}", provisionable.message);
+    assert!(
+        provisionable.message.contains("no create handler"),
+        "{}",
+        provisionable.message
+    );
 
-    let vpc = fixture.component("cs", "AWS::EC2::VPC", "vpc", json!({"CidrBlock": "10.0.0.0/16"})).await;
+    let vpc = fixture
+        .component(
+            "cs",
+            "AWS::EC2::VPC",
+            "vpc",
+            json!({"CidrBlock": "10.0.0.0/16"}),
+        )
+        .await;
     assert!(
         vpc.qualifications.iter().all(|q| q.name != "provisionable"),
         "a creatable type has no such qualification: {:?}",
@@ -46,9 +62,19 @@ async fn updated_secret_requalifies_credential() {
         .await
         .expect("the secret is stored");
     let workspace = fixture.workspace().await;
-    fixture.store().create_change_set(&workspace.id, "cs").await.unwrap();
-    let before = fixture.component("cs", "AWS Credential", "aws", json!({"Secret": "rotating"})).await;
-    assert_eq!(before.qualifications[0].status, "failure", "{:?}", before.qualifications);
+    fixture
+        .store()
+        .create_change_set(&workspace.id, "cs")
+        .await
+        .unwrap();
+    let before = fixture
+        .component("cs", "AWS Credential", "aws", json!({"Secret": "rotating"}))
+        .await;
+    assert_eq!(
+        before.qualifications[0].status, "failure",
+        "{:?}",
+        before.qualifications
+    );
 
     let right = common::customer_keys(&fixture.emulator.endpoint());
     fixture
@@ -57,7 +83,19 @@ async fn updated_secret_requalifies_credential() {
         .await
         .expect("the secret is updated");
 
-    let after = fixture.engine.show_component(common::WORKSPACE, "cs", "aws").await.unwrap();
-    assert_eq!(after.qualifications[0].status, "success", "{:?}", after.qualifications);
-    assert!(after.qualifications[0].message.contains(common::CUSTOMER), "{:?}", after.qualifications);
+    let after = fixture
+        .engine
+        .show_component(common::WORKSPACE, "cs", "aws")
+        .await
+        .unwrap();
+    assert_eq!(
+        after.qualifications[0].status, "success",
+        "{:?}",
+        after.qualifications
+    );
+    assert!(
+        after.qualifications[0].message.contains(common::CUSTOMER),
+        "{:?}",
+        after.qualifications
+    );
 }

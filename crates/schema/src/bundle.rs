@@ -11,7 +11,7 @@ use crate::{Result, SchemaError};
 
 static BUNDLE: &[u8] = include_bytes!("../bundle/schemas.tar.zst");
 
-/// Where the bundled schemas came from.
+/// The source and version of the bundled schemas.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
@@ -103,7 +103,7 @@ impl Registry {
         &self.manifest
     }
 
-    /// Every bundled type, sorted by name.
+    /// Returns every bundled type, sorted by name.
     pub fn summaries(&self) -> &[TypeSummary] {
         &self.summaries
     }
@@ -156,12 +156,12 @@ impl Registry {
         Ok(schema)
     }
 
-    /// Every region the bundle lists, sorted.
+    /// Returns every region the bundle lists, sorted.
     pub fn regions(&self) -> &[String] {
         &self.region_names
     }
 
-    /// True when the type is offered in the region, as the bundle's region list says.
+    /// Returns true when the bundle's list for the region contains the type.
     pub fn is_available(&self, type_name: &str, region: &str) -> Result<bool> {
         let types = self
             .regions

@@ -204,7 +204,10 @@ impl Generator<'_> {
             .map(|index| {
                 let value = self.value(items, depth + 1);
                 if unique && index > 0 {
-                    distinct(self.with_optional(items, value, index as usize, depth), index as usize)
+                    distinct(
+                        self.with_optional(items, value, index as usize, depth),
+                        index as usize,
+                    )
                 } else {
                     value
                 }
@@ -216,7 +219,9 @@ impl Generator<'_> {
     /// Gives an empty object one optional property, chosen by `index`, so that items
     /// of a `uniqueItems` array whose required part is empty can differ.
     fn with_optional(&self, items: &Value, value: Value, index: usize, depth: usize) -> Value {
-        let Value::Object(mut object) = value else { return value };
+        let Value::Object(mut object) = value else {
+            return value;
+        };
         if !object.is_empty() {
             return Value::Object(object);
         }
@@ -229,7 +234,10 @@ impl Generator<'_> {
         else {
             return Value::Object(object);
         };
-        let (name, schema) = properties.iter().nth((index - 1) % properties.len()).expect("in range");
+        let (name, schema) = properties
+            .iter()
+            .nth((index - 1) % properties.len())
+            .expect("in range");
         object.insert(name.clone(), self.value(schema, depth + 2));
         Value::Object(object)
     }

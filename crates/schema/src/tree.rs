@@ -62,7 +62,14 @@ impl ResourceSchema {
             .filter_map(|(name, child)| {
                 let child = self.resolve(child)?;
                 path.push(Segment::Key(name.clone()));
-                let node = self.node(name, child, path, &format!("{pointer}/{name}"), required.contains(&name.as_str()), depth);
+                let node = self.node(
+                    name,
+                    child,
+                    path,
+                    &format!("{pointer}/{name}"),
+                    required.contains(&name.as_str()),
+                    depth,
+                );
                 path.pop();
                 Some(node)
             })
@@ -93,14 +100,21 @@ impl ResourceSchema {
             name: name.to_string(),
             path: pointer.to_string(),
             types,
-            description: schema.get("description").and_then(Value::as_str).map(str::to_string),
+            description: schema
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             required,
             create_only: self.is_create_only(path),
             conditional_create_only: self.is_conditional_create_only(path),
             read_only: self.is_read_only(path),
             write_only: self.is_write_only(path),
             deprecated: self.deprecated.iter().any(|p| p.is_prefix_of(path)),
-            enum_values: schema.get("enum").and_then(Value::as_array).cloned().unwrap_or_default(),
+            enum_values: schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
             children,
         }
     }
@@ -109,7 +123,11 @@ impl ResourceSchema {
 fn types_of(schema: &Value) -> Vec<String> {
     match schema.get("type") {
         Some(Value::String(name)) => vec![name.clone()],
-        Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::Array(names)) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         _ if schema.get("properties").is_some() => vec!["object".to_string()],
         _ => Vec::new(),
     }
@@ -139,9 +157,20 @@ fn render(nodes: &[PropertyNode], depth: usize, out: &mut String) {
             }
         }
         let indent = "  ".repeat(depth);
-        let types = if node.types.is_empty() { String::new() } else { format!(" ({})", node.types.join("|")) };
-        out.push_str(&format!("{indent}{}{types} {}\n", node.name, marks.join(" ")).replace(" \n", "\n"));
-        if let Some(sentence) = node.description.as_deref().map(first_sentence).filter(|s| !s.is_empty()) {
+        let types = if node.types.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", node.types.join("|"))
+        };
+        out.push_str(
+            &format!("{indent}{}{types} {}\n", node.name, marks.join(" ")).replace(" \n", "\n"),
+        );
+        if let Some(sentence) = node
+            .description
+            .as_deref()
+            .map(first_sentence)
+            .filter(|s| !s.is_empty())
+        {
             out.push_str(&format!("{indent}    {sentence}\n"));
         }
         if !node.enum_values.is_empty() {
@@ -153,7 +182,11 @@ fn render(nodes: &[PropertyNode], depth: usize, out: &mut String) {
 }
 
 fn first_sentence(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     match line.find(". ") {
         Some(end) => line[..=end].to_string(),
         None => line.to_string(),
@@ -175,10 +208,24 @@ mod tests {
         assert!(!name.read_only);
         let arn = tree.iter().find(|n| n.name == "Arn").unwrap();
         assert!(arn.read_only);
-        let lifecycle = tree.iter().find(|n| n.name == "LifecycleConfiguration").unwrap();
-        let rules = lifecycle.children.iter().find(|n| n.name == "Rules").unwrap();
-        let transition = rules.children.iter().find(|n| n.name == "Transition").unwrap();
-        assert_eq!(transition.path, "/LifecycleConfiguration/Rules/*/Transition");
+        let lifecycle = tree
+            .iter()
+            .find(|n| n.name == "LifecycleConfiguration")
+            .unwrap();
+        let rules = lifecycle
+            .children
+            .iter()
+            .find(|n| n.name == "Rules")
+            .unwrap();
+        let transition = rules
+            .children
+            .iter()
+            .find(|n| n.name == "Transition")
+            .unwrap();
+        assert_eq!(
+            transition.path,
+            "/LifecycleConfiguration/Rules/*/Transition"
+        );
         assert!(transition.write_only);
         let id = rules.children.iter().find(|n| n.name == "Id").unwrap();
         assert!(!id.write_only);
@@ -194,8 +241,15 @@ mod tests {
         let description = tree.iter().find(|n| n.name == "GroupDescription").unwrap();
         assert!(description.required);
         assert!(description.create_only);
-        let ingress = tree.iter().find(|n| n.name == "SecurityGroupIngress").unwrap();
-        let protocol = ingress.children.iter().find(|n| n.name == "IpProtocol").unwrap();
+        let ingress = tree
+            .iter()
+            .find(|n| n.name == "SecurityGroupIngress")
+            .unwrap();
+        let protocol = ingress
+            .children
+            .iter()
+            .find(|n| n.name == "IpProtocol")
+            .unwrap();
         assert!(protocol.required);
         assert_eq!(protocol.path, "/SecurityGroupIngress/*/IpProtocol");
     }

@@ -27,7 +27,11 @@ impl Store {
 
     /// Creates an open change set holding a copy of every HEAD component, each with
     /// HEAD's version as its merge base.
-    pub async fn create_change_set(&self, workspace: &WorkspaceId, name: &str) -> Result<ChangeSet> {
+    pub async fn create_change_set(
+        &self,
+        workspace: &WorkspaceId,
+        name: &str,
+    ) -> Result<ChangeSet> {
         if name.eq_ignore_ascii_case("HEAD") {
             return Err(StoreError::AlreadyExists {
                 kind: "change set",
@@ -119,7 +123,11 @@ impl Store {
     }
 
     /// Gets a change set by name or id, failing when there is none.
-    pub async fn get_change_set(&self, workspace: &WorkspaceId, name_or_id: &str) -> Result<ChangeSet> {
+    pub async fn get_change_set(
+        &self,
+        workspace: &WorkspaceId,
+        name_or_id: &str,
+    ) -> Result<ChangeSet> {
         if let Some(change_set) = self.find_change_set(workspace, name_or_id).await? {
             return Ok(change_set);
         }
@@ -144,14 +152,20 @@ impl Store {
         })
     }
 
-    pub async fn set_change_set_status(&self, id: &ChangeSetId, status: ChangeSetStatus) -> Result<()> {
+    pub async fn set_change_set_status(
+        &self,
+        id: &ChangeSetId,
+        status: ChangeSetStatus,
+    ) -> Result<()> {
         let applied_at = (status == ChangeSetStatus::Applied).then(now);
-        sqlx::query("UPDATE change_sets SET status = ?, applied_at = COALESCE(?, applied_at) WHERE id = ?")
-            .bind(status.as_str())
-            .bind(applied_at)
-            .bind(id.as_str())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE change_sets SET status = ?, applied_at = COALESCE(?, applied_at) WHERE id = ?",
+        )
+        .bind(status.as_str())
+        .bind(applied_at)
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -183,13 +197,18 @@ impl Store {
     }
 
     /// Gets a component by name or id, failing when there is none.
-    pub async fn get_component(&self, change_set: &ChangeSetId, name_or_id: &str) -> Result<Component> {
+    pub async fn get_component(
+        &self,
+        change_set: &ChangeSetId,
+        name_or_id: &str,
+    ) -> Result<Component> {
         self.find_component(change_set, name_or_id)
             .await?
             .ok_or_else(|| StoreError::NotFound {
                 kind: "component",
                 name: name_or_id.to_string(),
-                hint: "; run `canopy component list --change-set NAME` to see the components".to_string(),
+                hint: "; run `canopy component list --change-set NAME` to see the components"
+                    .to_string(),
             })
     }
 
@@ -223,7 +242,13 @@ impl Store {
         .bind(component.snapshot.domain.to_string())
         .bind(component.snapshot.subscriptions.to_string())
         .bind(component.snapshot.region_id.as_ref().map(|id| id.0.clone()))
-        .bind(component.snapshot.credential_id.as_ref().map(|id| id.0.clone()))
+        .bind(
+            component
+                .snapshot
+                .credential_id
+                .as_ref()
+                .map(|id| id.0.clone()),
+        )
         .bind(component.deleted)
         .bind(now())
         .bind(component.change_set_id.as_str())
@@ -334,7 +359,8 @@ impl Store {
     ) -> Result<()> {
         for component in components {
             let qualifications = self.list_qualifications(from, component).await?;
-            self.set_qualifications(to, component, &qualifications).await?;
+            self.set_qualifications(to, component, &qualifications)
+                .await?;
         }
         Ok(())
     }
@@ -381,7 +407,13 @@ async fn insert_component(
     .bind(component.snapshot.domain.to_string())
     .bind(component.snapshot.subscriptions.to_string())
     .bind(component.snapshot.region_id.as_ref().map(|id| id.0.clone()))
-    .bind(component.snapshot.credential_id.as_ref().map(|id| id.0.clone()))
+    .bind(
+        component
+            .snapshot
+            .credential_id
+            .as_ref()
+            .map(|id| id.0.clone()),
+    )
     .bind(component.deleted)
     .bind(base)
     .bind(now())
@@ -410,7 +442,9 @@ fn component_from_row(row: &SqliteRow) -> Result<Component> {
     let name: String = row.get("name");
     let base: Option<String> = row.get("base");
     let base = base
-        .map(|text| serde_json::from_str(&text).map_err(StoreError::corrupt(format!("base of {name}"))))
+        .map(|text| {
+            serde_json::from_str(&text).map_err(StoreError::corrupt(format!("base of {name}")))
+        })
         .transpose()?;
     Ok(Component {
         id: ComponentId(row.get("id")),
@@ -418,9 +452,14 @@ fn component_from_row(row: &SqliteRow) -> Result<Component> {
         snapshot: ComponentSnapshot {
             schema: row.get("schema"),
             domain: parse_json(&format!("domain of {name}"), row.get("domain"))?,
-            subscriptions: parse_json(&format!("subscriptions of {name}"), row.get("subscriptions"))?,
+            subscriptions: parse_json(
+                &format!("subscriptions of {name}"),
+                row.get("subscriptions"),
+            )?,
             region_id: row.get::<Option<String>, _>("region_id").map(ComponentId),
-            credential_id: row.get::<Option<String>, _>("credential_id").map(ComponentId),
+            credential_id: row
+                .get::<Option<String>, _>("credential_id")
+                .map(ComponentId),
             name,
         },
         deleted: row.get("deleted"),

@@ -103,9 +103,8 @@ impl SecretKey {
         let key = XChaCha20Poly1305::generate_key(&mut OsRng);
         let encoded = STANDARD.encode(key);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Key(format!("cannot create {}: {e}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Key(format!("cannot create {}: {e}", parent.display())))?;
         }
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);

@@ -31,7 +31,9 @@ pub enum StoreError {
     #[error("secret key: {0}")]
     Key(String),
 
-    #[error("cannot decrypt {what}: the secret key does not match the one it was sealed with (check CANOPY_SECRET_KEY or the key file)")]
+    #[error(
+        "cannot decrypt {what}: the secret key does not match the one it was sealed with (check CANOPY_SECRET_KEY or the key file)"
+    )]
     Decrypt { what: String },
 }
 

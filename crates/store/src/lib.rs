@@ -6,12 +6,12 @@
 //! same shape. Secret values and workspace tokens are sealed with a key kept outside the
 //! database (see [`crypto`]).
 
+mod components;
 pub mod crypto;
 mod error;
 mod ids;
 mod migrations;
 mod positions;
-mod components;
 mod records;
 mod runs;
 mod store;

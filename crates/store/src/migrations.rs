@@ -11,8 +11,16 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 /// Every migration, in order: (version, description, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
-    (2, "api tokens", include_str!("../migrations/0002_api_tokens.sql")),
-    (3, "positions", include_str!("../migrations/0003_positions.sql")),
+    (
+        2,
+        "api tokens",
+        include_str!("../migrations/0002_api_tokens.sql"),
+    ),
+    (
+        3,
+        "positions",
+        include_str!("../migrations/0003_positions.sql"),
+    ),
 ];
 
 #[derive(Debug)]

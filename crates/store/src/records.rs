@@ -13,7 +13,7 @@ pub struct Workspace {
     pub created_at: String,
 }
 
-/// What is known of a secret without decrypting it.
+/// A secret's name, kind and times, readable without decrypting it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SecretInfo {
     pub id: SecretId,
@@ -24,7 +24,7 @@ pub struct SecretInfo {
     pub updated_at: String,
 }
 
-/// Where a change set is in its life.
+/// The stage of a change set's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeSetStatus {
@@ -80,7 +80,7 @@ pub struct ComponentSnapshot {
     pub credential_id: Option<ComponentId>,
 }
 
-/// A component as one change set holds it.
+/// A component as stored in one change set.
 #[derive(Debug, Clone, Serialize)]
 pub struct Component {
     pub id: ComponentId,
@@ -114,7 +114,7 @@ pub struct Qualification {
     pub message: String,
 }
 
-/// What canopy knows of the real resource a component owns.
+/// The record of the real resource a component owns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     pub workspace_id: WorkspaceId,

@@ -62,7 +62,11 @@ impl Store {
     }
 
     /// Forgets a component's resource, after it was deleted or found gone.
-    pub async fn remove_resource(&self, workspace: &WorkspaceId, component: &ComponentId) -> Result<()> {
+    pub async fn remove_resource(
+        &self,
+        workspace: &WorkspaceId,
+        component: &ComponentId,
+    ) -> Result<()> {
         sqlx::query("DELETE FROM resources WHERE workspace_id = ? AND component_id = ?")
             .bind(workspace.as_str())
             .bind(component.as_str())
@@ -121,7 +125,10 @@ impl Store {
             .collect())
     }
 
-    pub async fn list_change_set_actions(&self, change_set: &ChangeSetId) -> Result<Vec<ActionRecord>> {
+    pub async fn list_change_set_actions(
+        &self,
+        change_set: &ChangeSetId,
+    ) -> Result<Vec<ActionRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {ACTION_COLUMNS} FROM actions WHERE change_set_id = ? ORDER BY created_at, rowid"
         ))
@@ -132,10 +139,12 @@ impl Store {
     }
 
     pub async fn find_action(&self, id: &ActionId) -> Result<Option<ActionRecord>> {
-        let row = sqlx::query(&format!("SELECT {ACTION_COLUMNS} FROM actions WHERE id = ?"))
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {ACTION_COLUMNS} FROM actions WHERE id = ?"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(action_from_row).transpose()
     }
 }

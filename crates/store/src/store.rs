@@ -39,7 +39,10 @@ impl Store {
     /// secret key from `CANOPY_SECRET_KEY` or `secret.key` beside it.
     pub async fn open_dir(data_dir: &Path) -> Result<Store> {
         let create_error = |e: std::io::Error| {
-            StoreError::Key(format!("cannot create data directory {}: {e}", data_dir.display()))
+            StoreError::Key(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
         };
         if !data_dir.exists() {
             let mut builder = std::fs::DirBuilder::new();
@@ -116,13 +119,15 @@ impl Store {
             .key
             .seal(&token_context(&workspace.id), token.expose().as_bytes());
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO workspaces (id, name, token_sealed, created_at) VALUES (?, ?, ?, ?)")
-            .bind(workspace.id.as_str())
-            .bind(&workspace.name)
-            .bind(sealed)
-            .bind(&workspace.created_at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO workspaces (id, name, token_sealed, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(workspace.id.as_str())
+        .bind(&workspace.name)
+        .bind(sealed)
+        .bind(&workspace.created_at)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO change_sets (id, workspace_id, name, status, base_revision, created_at) \
              VALUES (?, ?, 'HEAD', ?, 0, ?)",
@@ -147,11 +152,12 @@ impl Store {
 
     /// Finds a workspace by name or id.
     pub async fn find_workspace(&self, name_or_id: &str) -> Result<Option<Workspace>> {
-        let row = sqlx::query("SELECT id, name, created_at FROM workspaces WHERE name = ? OR id = ?")
-            .bind(name_or_id)
-            .bind(name_or_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, name, created_at FROM workspaces WHERE name = ? OR id = ?")
+                .bind(name_or_id)
+                .bind(name_or_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.as_ref().map(workspace_from_row))
     }
 
@@ -182,9 +188,14 @@ impl Store {
     }
 
     /// Replaces the workspace token with a fresh one and returns it.
-    pub async fn rotate_workspace_token(&self, workspace: &WorkspaceId) -> Result<Sensitive<String>> {
+    pub async fn rotate_workspace_token(
+        &self,
+        workspace: &WorkspaceId,
+    ) -> Result<Sensitive<String>> {
         let token = generate_token();
-        let sealed = self.key.seal(&token_context(workspace), token.expose().as_bytes());
+        let sealed = self
+            .key
+            .seal(&token_context(workspace), token.expose().as_bytes());
         let done = sqlx::query("UPDATE workspaces SET token_sealed = ? WHERE id = ?")
             .bind(sealed)
             .bind(workspace.as_str())
@@ -274,13 +285,15 @@ impl Store {
         let sealed = self
             .key
             .seal(&secret_context(&secret.workspace_id, &secret.id), plaintext);
-        let done = sqlx::query("UPDATE secrets SET sealed = ?, updated_at = ? WHERE id = ? AND workspace_id = ?")
-            .bind(sealed)
-            .bind(&updated)
-            .bind(secret.id.as_str())
-            .bind(secret.workspace_id.as_str())
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE secrets SET sealed = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
+        )
+        .bind(sealed)
+        .bind(&updated)
+        .bind(secret.id.as_str())
+        .bind(secret.workspace_id.as_str())
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("secret", &secret.name));
         }

@@ -84,17 +84,29 @@ async fn secret_value_sealed_at_rest() {
 async fn change_set_copies_head_with_base() {
     let (_dir, store) = open().await;
     let (workspace, _) = store.create_workspace("w").await.unwrap();
-    let first = store.create_change_set(&workspace.id, "first").await.unwrap();
+    let first = store
+        .create_change_set(&workspace.id, "first")
+        .await
+        .unwrap();
     let vpc = component(&first.id, "vpc");
     store.insert_component(&vpc).await.unwrap();
-    store.merge_into_head(&first, &[vpc.clone()], &[]).await.unwrap();
+    store
+        .merge_into_head(&first, &[vpc.clone()], &[])
+        .await
+        .unwrap();
 
     let head = store.head(&workspace.id).await.unwrap();
     assert_eq!(head.base_revision, 1);
-    let applied = store.get_change_set(&workspace.id, &first.id.0).await.unwrap();
+    let applied = store
+        .get_change_set(&workspace.id, &first.id.0)
+        .await
+        .unwrap();
     assert_eq!(applied.status, ChangeSetStatus::Applied);
 
-    let second = store.create_change_set(&workspace.id, "second").await.unwrap();
+    let second = store
+        .create_change_set(&workspace.id, "second")
+        .await
+        .unwrap();
     let copy = store.get_component(&second.id, "vpc").await.unwrap();
     assert_eq!(copy.id, vpc.id);
     assert_eq!(copy.base.as_ref(), Some(&copy.snapshot));
@@ -126,7 +138,10 @@ async fn qualifications_replaced_per_component() {
         .set_qualifications(&change_set.id, &vpc.id, &[passing.clone()])
         .await
         .unwrap();
-    let stored = store.list_qualifications(&change_set.id, &vpc.id).await.unwrap();
+    let stored = store
+        .list_qualifications(&change_set.id, &vpc.id)
+        .await
+        .unwrap();
     assert_eq!(stored, vec![passing]);
 }
 
@@ -137,16 +152,24 @@ async fn new_data_directory_is_private() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     Store::open_dir(&data).await.unwrap();
-    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "the data directory is private");
-    assert_eq!(mode(&data.join("canopy.db")), 0o600, "the database file is private");
+    assert_eq!(
+        mode(&data.join("canopy.db")),
+        0o600,
+        "the database file is private"
+    );
 }
 
 #[tokio::test]
 async fn change_set_starts_with_head_qualifications() {
     let (_dir, store) = open().await;
     let (workspace, _) = store.create_workspace("w").await.unwrap();
-    let first = store.create_change_set(&workspace.id, "first").await.unwrap();
+    let first = store
+        .create_change_set(&workspace.id, "first")
+        .await
+        .unwrap();
     let vpc = component(&first.id, "vpc");
     store.insert_component(&vpc).await.unwrap();
     let passing = Qualification {
@@ -155,10 +178,26 @@ async fn change_set_starts_with_head_qualifications() {
         message: "valid".into(),
     };
     let head = store.head(&workspace.id).await.unwrap();
-    store.merge_into_head(&first, &[vpc.clone()], &[]).await.unwrap();
-    store.set_qualifications(&head.id, &vpc.id, &[passing.clone()]).await.unwrap();
+    store
+        .merge_into_head(&first, &[vpc.clone()], &[])
+        .await
+        .unwrap();
+    store
+        .set_qualifications(&head.id, &vpc.id, &[passing.clone()])
+        .await
+        .unwrap();
 
-    let second = store.create_change_set(&workspace.id, "second").await.unwrap();
-    let copied = store.list_qualifications(&second.id, &vpc.id).await.unwrap();
-    assert_eq!(copied, vec![passing], "the new change set shows HEAD's qualifications");
+    let second = store
+        .create_change_set(&workspace.id, "second")
+        .await
+        .unwrap();
+    let copied = store
+        .list_qualifications(&second.id, &vpc.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        copied,
+        vec![passing],
+        "the new change set shows HEAD's qualifications"
+    );
 }

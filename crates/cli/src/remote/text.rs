@@ -41,19 +41,38 @@ pub fn secrets(secrets: &Value) {
 
 pub fn change_sets(change_sets: &Value) {
     for change_set in items(change_sets) {
-        println!("{:<24} {}", string(&change_set["name"]), string(&change_set["status"]));
+        println!(
+            "{:<24} {}",
+            string(&change_set["name"]),
+            string(&change_set["status"])
+        );
     }
 }
 
 pub fn components(views: &Value) {
     for view in items(views) {
-        let failing = items(&view["qualifications"]).iter().filter(|q| q["status"] == "failure").count();
-        let qualification = if failing == 0 { "ok".to_string() } else { format!("{failing} failing") };
+        let failing = items(&view["qualifications"])
+            .iter()
+            .filter(|q| q["status"] == "failure")
+            .count();
+        let qualification = if failing == 0 {
+            "ok".to_string()
+        } else {
+            format!("{failing} failing")
+        };
         let resource = match &view["resource"] {
             Value::Null => "no resource".to_string(),
-            resource => format!("{} {}", string(&resource["status"]), optional(&resource["identifier"]).unwrap_or("-")),
+            resource => format!(
+                "{} {}",
+                string(&resource["status"]),
+                optional(&resource["identifier"]).unwrap_or("-")
+            ),
         };
-        let deleted = if view["deleted"] == true { " (deleted)" } else { "" };
+        let deleted = if view["deleted"] == true {
+            " (deleted)"
+        } else {
+            ""
+        };
         println!(
             "{:<20} {:<32} qualifications {:<10} {}{deleted}",
             string(&view["name"]),
@@ -65,7 +84,12 @@ pub fn components(views: &Value) {
 }
 
 pub fn component(view: &Value) {
-    println!("{} ({}) in {}", string(&view["name"]), string(&view["schema"]), string(&view["change_set"]));
+    println!(
+        "{} ({}) in {}",
+        string(&view["name"]),
+        string(&view["schema"]),
+        string(&view["change_set"])
+    );
     if view["deleted"] == true {
         println!("  deleted in this change set");
     }
@@ -92,7 +116,12 @@ pub fn component(view: &Value) {
 
     println!("  qualifications:");
     for q in items(&view["qualifications"]) {
-        println!("    {} {}: {}", mark(string(&q["status"])), string(&q["name"]), string(&q["message"]));
+        println!(
+            "    {} {}: {}",
+            mark(string(&q["status"])),
+            string(&q["name"]),
+            string(&q["message"])
+        );
     }
     match &view["resource"] {
         Value::Null => println!("  resource: none"),
@@ -112,9 +141,15 @@ pub fn component(view: &Value) {
         }
     }
 
-    let unknown: Vec<&str> = items(&view["unknown_write_only"]).iter().map(string).collect();
+    let unknown: Vec<&str> = items(&view["unknown_write_only"])
+        .iter()
+        .map(string)
+        .collect();
     if !unknown.is_empty() {
-        println!("  unknown write-only properties (AWS never returns them): {}", unknown.join(", "));
+        println!(
+            "  unknown write-only properties (AWS never returns them): {}",
+            unknown.join(", ")
+        );
     }
     if !items(&view["drift"]).is_empty() {
         println!("  drift (AWS differs from the domain):");
@@ -135,14 +170,22 @@ pub fn plan(plan: &Value) {
     }
     let waiting = items(&plan["waiting"]);
     for name in waiting {
-        println!("wait {}: a component it depends on has a request in flight", string(name));
+        println!(
+            "wait {}: a component it depends on has a request in flight",
+            string(name)
+        );
     }
     if actions.is_empty() && in_flight.is_empty() && waiting.is_empty() {
-        println!("No changes. AWS matches change set {}.", string(&plan["change_set"]));
+        println!(
+            "No changes. AWS matches change set {}.",
+            string(&plan["change_set"])
+        );
         return;
     }
     for action in actions {
-        let id = optional(&action["identifier"]).map(|i| format!(" {i}")).unwrap_or_default();
+        let id = optional(&action["identifier"])
+            .map(|i| format!(" {i}"))
+            .unwrap_or_default();
         let kind = string(&action["kind"]);
         println!(
             "{} {kind} {} ({}{id})",
@@ -164,23 +207,38 @@ pub fn plan(plan: &Value) {
 }
 
 pub fn apply(report: &Value) {
-    let all: Vec<&Value> = items(&report["resumed"]).iter().chain(items(&report["actions"])).collect();
+    let all: Vec<&Value> = items(&report["resumed"])
+        .iter()
+        .chain(items(&report["actions"]))
+        .collect();
     if all.is_empty() {
         println!("Nothing to do: AWS already matches HEAD.");
         return;
     }
     for outcome in &all {
-        let id = optional(&outcome["identifier"]).map(|i| format!(" {i}")).unwrap_or_default();
-        let message = optional(&outcome["message"]).map(|m| format!(": {m}")).unwrap_or_default();
+        let id = optional(&outcome["identifier"])
+            .map(|i| format!(" {i}"))
+            .unwrap_or_default();
+        let message = optional(&outcome["message"])
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
         let state = string(&outcome["state"]);
-        println!("{} {} {} {state}{id}{message}", mark(state), string(&outcome["kind"]), string(&outcome["component"]));
+        println!(
+            "{} {} {} {state}{id}{message}",
+            mark(state),
+            string(&outcome["kind"]),
+            string(&outcome["component"])
+        );
     }
     let change_set = string(&report["change_set"]);
     let failed = all.iter().filter(|o| o["state"] != "succeeded").count();
     if failed == 0 {
         println!("Applied {change_set}: {} action(s) succeeded.", all.len());
     } else {
-        println!("Applied {change_set} with {failed} of {} action(s) not succeeded.", all.len());
+        println!(
+            "Applied {change_set} with {failed} of {} action(s) not succeeded.",
+            all.len()
+        );
     }
 }
 
@@ -190,7 +248,9 @@ pub fn refresh(report: &Value) {
         println!("No resources to refresh.");
     }
     for resource in resources {
-        let message = optional(&resource["message"]).map(|m| format!(": {m}")).unwrap_or_default();
+        let message = optional(&resource["message"])
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
         println!(
             "{} {} {}{message}",
             string(&resource["component"]),
@@ -233,7 +293,11 @@ fn print_changes(changes: &Value, indent: &str, type_name: &str) {
             .as_deref()
             .is_some_and(|schema| crate::output::holds_write_only(schema, path));
         let show = |value: &Value| {
-            if hidden { crate::output::HIDDEN.to_string() } else { compact(value) }
+            if hidden {
+                crate::output::HIDDEN.to_string()
+            } else {
+                compact(value)
+            }
         };
         let before = match &change["before"] {
             Value::Null => "(unset)".to_string(),
@@ -252,7 +316,10 @@ fn print_changes(changes: &Value, indent: &str, type_name: &str) {
         };
         match kind {
             "add" => println!("{indent}+ {path} = {after}{effect}"),
-            "remove" => println!("{indent}- {path} = {before}{effect}  ({})", string(&change["reason"])),
+            "remove" => println!(
+                "{indent}- {path} = {before}{effect}  ({})",
+                string(&change["reason"])
+            ),
             _ => println!("{indent}~ {path}: {before} -> {after}{effect}"),
         }
     }

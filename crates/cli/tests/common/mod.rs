@@ -40,8 +40,12 @@ pub struct Output {
 impl Output {
     /// Parses standard output as one JSON document.
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// Both streams, for messages that may be on either.
@@ -66,7 +70,9 @@ impl Fixture {
 
     pub async fn start_with(config: EmulatorConfig) -> Fixture {
         let addr = "127.0.0.1:0".parse().expect("loopback address");
-        let emulator = canopy_emulator::start(config, addr).await.expect("the emulator starts");
+        let emulator = canopy_emulator::start(config, addr)
+            .await
+            .expect("the emulator starts");
         let dir = tempfile::tempdir().expect("a temporary directory");
         for name in ["aws-config", "aws-credentials"] {
             std::fs::write(dir.path().join(name), "").expect("an empty AWS configuration file");
@@ -106,7 +112,10 @@ impl Fixture {
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
             .env("AWS_CONFIG_FILE", self.dir.path().join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("aws-credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("aws-credentials"),
+            )
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL", self.endpoint());
         if own_identity {
@@ -130,14 +139,24 @@ impl Fixture {
     /// Runs `canopy ARGS` and fails the test unless it exits 0.
     pub fn ok(&self, args: &[&str]) -> Output {
         let output = self.canopy(args);
-        assert_eq!(output.code, 0, "`canopy {}` failed:\n{}", args.join(" "), output.all());
+        assert_eq!(
+            output.code,
+            0,
+            "`canopy {}` failed:\n{}",
+            args.join(" "),
+            output.all()
+        );
         output
     }
 
     pub fn run(&self, args: &[&str], stdin: Option<&str>, own_identity: bool) -> Output {
         let mut command = self.command(args, own_identity);
         command
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("canopy starts");
@@ -151,7 +170,10 @@ impl Fixture {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             code: output.status.code().unwrap_or(-1),
         };
-        self.runs.lock().unwrap().push((args.join(" "), output.clone()));
+        self.runs
+            .lock()
+            .unwrap()
+            .push((args.join(" "), output.clone()));
         output
     }
 
@@ -169,7 +191,12 @@ impl Fixture {
     /// Creates a secret named `name` from a JSON value on standard input.
     pub fn secret(&self, name: &str, value: &Value) -> Output {
         let output = self.canopy_stdin(&["secret", "create", name], &value.to_string());
-        assert_eq!(output.code, 0, "`canopy secret create {name}` failed:\n{}", output.all());
+        assert_eq!(
+            output.code,
+            0,
+            "`canopy secret create {name}` failed:\n{}",
+            output.all()
+        );
         output
     }
 
@@ -178,9 +205,27 @@ impl Fixture {
     pub fn change_set_with_links(&self, change_set: &str, secret: &str) {
         self.ok(&["change-set", "create", change_set]);
         let credential = json!({"Secret": secret}).to_string();
-        self.ok(&["component", "create", "-c", change_set, "AWS Credential", "aws", "--domain", &credential]);
+        self.ok(&[
+            "component",
+            "create",
+            "-c",
+            change_set,
+            "AWS Credential",
+            "aws",
+            "--domain",
+            &credential,
+        ]);
         let region = json!({"Region": REGION}).to_string();
-        self.ok(&["component", "create", "-c", change_set, "Region", "region", "--domain", &region]);
+        self.ok(&[
+            "component",
+            "create",
+            "-c",
+            change_set,
+            "Region",
+            "region",
+            "--domain",
+            &region,
+        ]);
     }
 
     /// Sets up workspace `main` with a secret `customer` holding the customer account's
@@ -193,12 +238,30 @@ impl Fixture {
 
     /// Creates a component with a domain and fails the test unless that works.
     pub fn component(&self, change_set: &str, schema: &str, name: &str, domain: &Value) -> Output {
-        self.ok(&["component", "create", "-c", change_set, schema, name, "--domain", &domain.to_string()])
+        self.ok(&[
+            "component",
+            "create",
+            "-c",
+            change_set,
+            schema,
+            name,
+            "--domain",
+            &domain.to_string(),
+        ])
     }
 
     /// Reads `component show --output json` from a change set.
     pub fn show(&self, change_set: &str, name: &str) -> Value {
-        self.ok(&["component", "show", "-c", change_set, name, "--output", "json"]).json()
+        self.ok(&[
+            "component",
+            "show",
+            "-c",
+            change_set,
+            name,
+            "--output",
+            "json",
+        ])
+        .json()
     }
 
     /// Reads `plan --output json`.
@@ -215,8 +278,15 @@ impl Fixture {
     /// when there is not exactly one.
     pub fn only(&self, type_name: &str) -> (String, Value) {
         let ids = self.identifiers(type_name);
-        assert_eq!(ids.len(), 1, "expected exactly one {type_name} in the emulator, found {ids:?}");
-        let model = self.handle().find_resource(CUSTOMER, REGION, type_name, &ids[0]).expect("the model");
+        assert_eq!(
+            ids.len(),
+            1,
+            "expected exactly one {type_name} in the emulator, found {ids:?}"
+        );
+        let model = self
+            .handle()
+            .find_resource(CUSTOMER, REGION, type_name, &ids[0])
+            .expect("the model");
         (ids[0].clone(), model)
     }
 }
@@ -284,5 +354,7 @@ pub fn read_all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 /// True when `needle` occurs in `haystack`.
 pub fn contains_bytes(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
 }

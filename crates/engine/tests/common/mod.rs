@@ -43,16 +43,27 @@ pub struct Fixture {
 impl Fixture {
     pub async fn start(emulator: EmulatorConfig, config: EngineConfig) -> Fixture {
         let addr = "127.0.0.1:0".parse().expect("loopback address");
-        let emulator = canopy_emulator::start(emulator, addr).await.expect("the emulator starts");
+        let emulator = canopy_emulator::start(emulator, addr)
+            .await
+            .expect("the emulator starts");
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = Store::open_dir(&dir.path().join("data")).await.expect("the store opens");
-        store.create_workspace(WORKSPACE).await.expect("the workspace is created");
+        let store = Store::open_dir(&dir.path().join("data"))
+            .await
+            .expect("the store opens");
+        store
+            .create_workspace(WORKSPACE)
+            .await
+            .expect("the workspace is created");
         let engine = Engine::new(store, config);
         engine
             .create_aws_secret(WORKSPACE, "customer", &customer_keys(&emulator.endpoint()))
             .await
             .expect("the secret is stored");
-        Fixture { emulator, engine, dir }
+        Fixture {
+            emulator,
+            engine,
+            dir,
+        }
     }
 
     pub fn handle(&self) -> EmulatorHandle {
@@ -64,19 +75,33 @@ impl Fixture {
     }
 
     pub async fn workspace(&self) -> Workspace {
-        self.store().get_workspace(WORKSPACE).await.expect("the workspace")
+        self.store()
+            .get_workspace(WORKSPACE)
+            .await
+            .expect("the workspace")
     }
 
     /// Creates a change set with an AWS Credential component `aws` and a Region
     /// component `region`.
     pub async fn change_set(&self, name: &str) {
         let workspace = self.workspace().await;
-        self.store().create_change_set(&workspace.id, name).await.expect("the change set is created");
-        self.component(name, "AWS Credential", "aws", json!({"Secret": "customer"})).await;
-        self.component(name, "Region", "region", json!({"Region": REGION})).await;
+        self.store()
+            .create_change_set(&workspace.id, name)
+            .await
+            .expect("the change set is created");
+        self.component(name, "AWS Credential", "aws", json!({"Secret": "customer"}))
+            .await;
+        self.component(name, "Region", "region", json!({"Region": REGION}))
+            .await;
     }
 
-    pub async fn component(&self, change_set: &str, schema: &str, name: &str, domain: Value) -> ComponentView {
+    pub async fn component(
+        &self,
+        change_set: &str,
+        schema: &str,
+        name: &str,
+        domain: Value,
+    ) -> ComponentView {
         let new = NewComponent {
             schema: schema.to_string(),
             name: name.to_string(),
@@ -91,7 +116,14 @@ impl Fixture {
     }
 
     /// Makes `consumer`'s `path` come from `producer`'s resource value at `source_path`.
-    pub async fn subscribe(&self, change_set: &str, consumer: &str, path: &str, producer: &str, source_path: &str) {
+    pub async fn subscribe(
+        &self,
+        change_set: &str,
+        consumer: &str,
+        path: &str,
+        producer: &str,
+        source_path: &str,
+    ) {
         let subscription = canopy_core::Subscription {
             path: path.to_string(),
             source: producer.to_string(),
@@ -111,7 +143,10 @@ impl Fixture {
     }
 
     pub async fn show(&self, name: &str) -> ComponentView {
-        self.engine.show_component(WORKSPACE, "HEAD", name).await.expect("the component")
+        self.engine
+            .show_component(WORKSPACE, "HEAD", name)
+            .await
+            .expect("the component")
     }
 
     pub fn identifiers(&self, type_name: &str) -> Vec<String> {
@@ -120,14 +155,24 @@ impl Fixture {
 
     /// Counts the CreateResource calls the emulator received.
     pub fn create_calls(&self) -> usize {
-        self.handle().calls().iter().filter(|c| c.operation == "CreateResource").count()
+        self.handle()
+            .calls()
+            .iter()
+            .filter(|c| c.operation == "CreateResource")
+            .count()
     }
 
     /// Opens a Cloud Control session as the customer, for calls made outside canopy.
     pub async fn customer_session(&self) -> AwsSession {
-        connect(&customer_keys(&self.emulator.endpoint()), REGION, &OwnIdentity::default(), "", "unused")
-            .await
-            .expect("a customer session")
+        connect(
+            &customer_keys(&self.emulator.endpoint()),
+            REGION,
+            &OwnIdentity::default(),
+            "",
+            "unused",
+        )
+        .await
+        .expect("a customer session")
     }
 }
 

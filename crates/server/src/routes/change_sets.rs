@@ -312,7 +312,10 @@ pub async fn cancel_action(
 ) -> ApiResult<impl IntoResponse> {
     let workspace = auth::workspace_for(&state, &caller, &workspace, TokenRole::Apply).await?;
     find_action(&state, &workspace, &id).await?;
-    let record = state.engine.cancel_action(workspace.id.as_str(), &id).await?;
+    let record = state
+        .engine
+        .cancel_action(workspace.id.as_str(), &id)
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(record)))
 }
 
