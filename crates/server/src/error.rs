@@ -174,6 +174,15 @@ impl From<EngineError> for ApiError {
             EngineError::TypeNotInRegion { .. } => {
                 status_code(StatusCode::UNPROCESSABLE_ENTITY, "type_not_in_region")
             }
+            EngineError::Import(error) => match error {
+                canopy_engine::ImportError::NotFound { .. } => {
+                    status_code(StatusCode::NOT_FOUND, "resource_not_found")
+                }
+                canopy_engine::ImportError::AlreadyOwned { .. } => {
+                    status_code(StatusCode::CONFLICT, "resource_already_owned")
+                }
+                _ => status_code(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected"),
+            },
             // NOTE: the engine's error enum is still growing; give each new variant its
             // own arm above. Until then it is a 500 that keeps the engine's message.
             #[allow(unreachable_patterns)]

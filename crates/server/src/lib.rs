@@ -142,6 +142,11 @@ fn router_with_state(state: AppState) -> Router {
             &format!("{change_set}/components"),
             get(components::list).post(components::create),
         )
+        .route(&format!("{change_set}/import"), post(components::import))
+        .route(
+            &format!("{change_set}/discover"),
+            post(components::discover),
+        )
         .route(component, get(components::show).delete(components::delete))
         .route(
             &format!("{component}/properties"),

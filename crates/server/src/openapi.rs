@@ -37,6 +37,8 @@ use crate::routes::{change_sets, components, positions, schemas, workspaces};
         change_sets::events,
         components::list,
         components::create,
+        components::import,
+        components::discover,
         components::show,
         components::delete,
         components::set_property,

@@ -718,3 +718,66 @@ async fn merge_conflict_ends_apply_with_error() {
     assert_eq!(event["status"], "error", "{event}");
     assert_eq!(event["error"]["code"], "merge_conflict", "{event}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_and_discover_over_http() {
+    let fixture = Fixture::start().await;
+    let ws = fixture.workspace("main").await;
+    fixture.customer_secret(&ws, &fixture.admin).await;
+    fixture.change_set(&ws, &fixture.admin, "adopt").await;
+    let state = fixture.emulator.state();
+    for name in ["adopt-a", "adopt-b"] {
+        state
+            .insert_resource(
+                canopy_emulator::CUSTOMER_ACCOUNT_ID,
+                "us-east-1",
+                "AWS::S3::Bucket",
+                json!({"BucketName": name}),
+            )
+            .expect("the emulator stores the bucket");
+    }
+    let base = format!("/api/workspaces/{ws}/change-sets/adopt");
+
+    let imported = fixture
+        .post(
+            &format!("{base}/import"),
+            &fixture.admin,
+            json!({"type_name": "AWS::S3::Bucket", "name": "a", "identifier": "adopt-a"}),
+        )
+        .await;
+    let missing = fixture
+        .post(
+            &format!("{base}/import"),
+            &fixture.admin,
+            json!({"type_name": "AWS::S3::Bucket", "name": "c", "identifier": "no-such-bucket"}),
+        )
+        .await;
+    let discovered = fixture
+        .post(
+            &format!("{base}/discover"),
+            &fixture.admin,
+            json!({"type_name": "AWS::S3::Bucket"}),
+        )
+        .await;
+    let plan = fixture.get(&format!("{base}/plan"), &fixture.admin).await;
+
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+    assert_eq!(imported.json()["resource"]["identifier"], "adopt-a");
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+    assert_eq!(missing.code(), "resource_not_found");
+    assert_eq!(discovered.status, StatusCode::OK, "{}", discovered.body);
+    let report = discovered.json();
+    assert_eq!(report["found"], 2, "{report}");
+    assert_eq!(
+        report["imported"].as_array().map(Vec::len),
+        Some(1),
+        "only the unowned bucket: {report}"
+    );
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+    assert_eq!(
+        plan.json()["actions"],
+        json!([]),
+        "the plan after import is empty: {}",
+        plan.body
+    );
+}

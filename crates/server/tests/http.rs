@@ -337,7 +337,7 @@ async fn openapi_lists_routes() {
     }
     assert_eq!(
         paths.len(),
-        29,
+        31,
         "every route path is documented: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

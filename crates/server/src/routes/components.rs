@@ -34,6 +34,33 @@ pub struct CreateComponent {
     pub credential: Option<String>,
 }
 
+/// Request body of an import of one existing resource.
+#[derive(Deserialize, ToSchema)]
+pub struct ImportComponent {
+    /// The Cloud Control type, such as AWS::S3::Bucket.
+    pub type_name: String,
+    /// Name of the new component.
+    pub name: String,
+    /// The primary identifier: parts joined with `|` in schema order, or a JSON object
+    /// of the parts.
+    pub identifier: String,
+    /// Region component to link [default: the only one in the change set].
+    pub region: Option<String>,
+    /// AWS Credential component to link [default: the only one in the change set].
+    pub credential: Option<String>,
+}
+
+/// Request body of a discovery of every resource of a type.
+#[derive(Deserialize, ToSchema)]
+pub struct Discover {
+    pub type_name: String,
+    /// The ListResources model, such as the parent of a child type.
+    #[schema(value_type = Option<Object>)]
+    pub model: Option<Value>,
+    pub region: Option<String>,
+    pub credential: Option<String>,
+}
+
 /// Request body that sets one domain value.
 #[derive(Deserialize, ToSchema)]
 pub struct SetProperty {
@@ -114,6 +141,56 @@ pub async fn create(
         .await?;
     changed(&state, &workspace, &change_set, &view);
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[utoipa::path(post, path = "/api/workspaces/{workspace}/change-sets/{change_set}/import", tag = "components", request_body = ImportComponent,
+    params(("workspace" = String, Path, description = "Workspace name or id"), ("change_set" = String, Path, description = "Open change set name or id")),
+    responses((status = 201, description = "The component that owns the resource", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Imports one existing resource as a component of an open change set.
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((workspace, change_set)): ApiPath<(String, String)>,
+    JsonBody(body): JsonBody<ImportComponent>,
+) -> ApiResult<impl IntoResponse> {
+    let workspace = auth::workspace_for(&state, &caller, &workspace, TokenRole::Edit).await?;
+    let request = canopy_engine::ImportRequest {
+        type_name: body.type_name,
+        name: body.name,
+        identifier: body.identifier,
+        region: body.region,
+        credential: body.credential,
+    };
+    let view = state
+        .engine_for(&workspace, &change_set)
+        .import_resource(workspace.id.as_str(), &change_set, request)
+        .await?;
+    changed(&state, &workspace, &change_set, &view);
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[utoipa::path(post, path = "/api/workspaces/{workspace}/change-sets/{change_set}/discover", tag = "components", request_body = Discover,
+    params(("workspace" = String, Path, description = "Workspace name or id"), ("change_set" = String, Path, description = "Open change set name or id")),
+    responses((status = 200, description = "What was found, imported, skipped and failed", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Discovers every resource of a type and imports those no component owns yet.
+pub async fn discover(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((workspace, change_set)): ApiPath<(String, String)>,
+    JsonBody(body): JsonBody<Discover>,
+) -> ApiResult<Json<canopy_engine::DiscoverReport>> {
+    let workspace = auth::workspace_for(&state, &caller, &workspace, TokenRole::Edit).await?;
+    let request = canopy_engine::DiscoverRequest {
+        type_name: body.type_name,
+        model: body.model,
+        region: body.region,
+        credential: body.credential,
+    };
+    let report = state
+        .engine_for(&workspace, &change_set)
+        .discover(workspace.id.as_str(), &change_set, request)
+        .await?;
+    Ok(Json(report))
 }
 
 #[utoipa::path(get, path = "/api/workspaces/{workspace}/change-sets/{change_set}/components/{component}", tag = "components",
