@@ -75,10 +75,7 @@ pub async fn run(cli: Cli, server: &str) -> Result<u8> {
 /// Rejects the commands that have no route in the API, before the token is read.
 fn reject_unsupported(command: &Command) -> Result<()> {
     let name = match command {
-        Command::Discover(_) => "discover",
-        Command::Action(_) => "action",
         Command::Secret(SecretCommand::Update(_)) => "secret update",
-        Command::Component(ComponentCommand::Import { .. }) => "component import",
         Command::Demo(_) => "demo",
         Command::Serve(_) => "serve",
         Command::ChangeSet(ChangeSetCommand::Apply {
@@ -381,15 +378,77 @@ impl RemoteSession {
                     .any(|r| r["status"] == "error");
                 Ok(if failed { 1 } else { 0 })
             }
-            Command::Discover(_)
-            | Command::Action(_)
-            | Command::Schema(_)
-            | Command::Emulator(_)
-            | Command::Demo(_)
-            | Command::Serve(_) => {
+            Command::Discover(args) => self.discover(args).await,
+            Command::Action(command) => self.action_command(command).await,
+            Command::Schema(_) | Command::Emulator(_) | Command::Demo(_) | Command::Serve(_) => {
                 unreachable!("run locally by commands::run or rejected by reject_unsupported")
             }
         }
+    }
+
+    async fn discover(&self, args: DiscoverArgs) -> Result<u8> {
+        let model: Option<Value> = match &args.model {
+            Some(text) => Some(
+                serde_json::from_str(text)
+                    .with_context(|| format!("--model is not valid JSON: {text}"))?,
+            ),
+            None => None,
+        };
+        let body = json!({"type_name": args.type_name, "model": model, "region": args.region, "credential": args.credential});
+        let path = format!("{}/discover", self.change_set_path(&args.change_set)?);
+        let report = self.client.post(&path, &body).await?;
+        self.print(&report, |report| {
+            println!(
+                "found {} {} in {}: imported {}, skipped {}, failed {}",
+                report["found"],
+                text::string(&report["type_name"]),
+                text::string(&report["region"]),
+                text::items(&report["imported"]).len(),
+                text::items(&report["skipped"]).len(),
+                text::items(&report["failed"]).len()
+            );
+        });
+        Ok(if text::items(&report["failed"]).is_empty() {
+            0
+        } else {
+            1
+        })
+    }
+
+    async fn action_command(&self, command: ActionCommand) -> Result<u8> {
+        match command {
+            ActionCommand::List { state } => {
+                let mut path = format!("{}/actions", self.workspace_path()?);
+                if let Some(state) = state {
+                    path = format!("{path}?state={}", encode(&state));
+                }
+                let actions = Value::Array(self.client.list(&path).await?);
+                self.print(&actions, |actions| {
+                    for action in text::items(actions) {
+                        println!(
+                            "{}  {} {} {}  request {}",
+                            text::string(&action["id"]),
+                            text::string(&action["kind"]),
+                            text::string(&action["component_name"]),
+                            text::string(&action["state"]),
+                            action["request_token"].as_str().unwrap_or("-")
+                        );
+                    }
+                });
+            }
+            ActionCommand::Cancel { id } => {
+                let path = format!("{}/actions/{}/cancel", self.workspace_path()?, encode(&id));
+                let action = self.client.post(&path, &json!({})).await?;
+                self.print(&action, |action| {
+                    println!(
+                        "asked Cloud Control to cancel the {} of {}; the next apply records the outcome",
+                        text::string(&action["kind"]),
+                        text::string(&action["component_name"])
+                    );
+                });
+            }
+        }
+        Ok(0)
     }
 
     async fn workspace_command(&self, command: WorkspaceCommand) -> Result<u8> {
@@ -618,7 +677,18 @@ impl RemoteSession {
                 self.printer.message(&json!({"deleted": name}), &text);
                 return Ok(0);
             }
-            ComponentCommand::Import { .. } => unreachable!("rejected by reject_unsupported"),
+            ComponentCommand::Import {
+                change_set,
+                type_name,
+                name,
+                identifier,
+                region,
+                credential,
+            } => {
+                let body = json!({"type_name": type_name, "name": name, "identifier": identifier, "region": region, "credential": credential});
+                let path = format!("{}/import", self.change_set_path(&change_set)?);
+                self.client.post(&path, &body).await?
+            }
         };
         self.print(&view, text::component);
         Ok(0)

@@ -402,7 +402,16 @@ async fn server_mode_full_loop() {
         "the wrong token must not be printed"
     );
 
-    let unsupported = client.canopy(&["discover", "AWS::S3::Bucket", "-c", "network"]);
+    let actions = client.canopy(&["action", "list"]);
+    assert_eq!(actions.code, 0, "{}", actions.all());
+    assert!(actions.stdout.contains("succeeded"), "{}", actions.stdout);
+    let created = client.canopy(&["change-set", "create", "adopt"]);
+    assert_eq!(created.code, 0, "{}", created.all());
+    let discovered = client.canopy(&["discover", "AWS::S3::Bucket", "-c", "adopt"]);
+    assert_eq!(discovered.code, 0, "{}", discovered.all());
+    assert!(discovered.stdout.contains("found"), "{}", discovered.stdout);
+
+    let unsupported = client.canopy(&["secret", "update", "customer", "--no-keys"]);
     assert_eq!(unsupported.code, 1);
     assert!(
         unsupported.stderr.contains("does not support --server"),
