@@ -93,7 +93,7 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Run the whole loop against an in-process emulator in a temporary data directory
     Demo(DemoArgs),
-    /// Serve the HTTP API over the data directory, on 127.0.0.1 unless --listen says otherwise
+    /// Serve the HTTP API over the data directory, on 127.0.0.1 unless --listen names another address
     Serve(ServeArgs),
 }
 

@@ -412,7 +412,7 @@ impl Session {
     }
 }
 
-/// The `--timeout` of `change-set apply`, which the engine needs at construction.
+/// Returns the `--timeout` of `change-set apply`, which the engine needs at construction.
 fn timeout_of(command: &Command) -> Option<std::time::Duration> {
     match command {
         Command::ChangeSet(ChangeSetCommand::Apply {

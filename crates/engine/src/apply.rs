@@ -23,7 +23,7 @@ pub struct ApplyOptions {
     pub force: bool,
 }
 
-/// How one action ended.
+/// The outcome of one action.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionOutcome {
     pub component: String,
@@ -132,8 +132,8 @@ impl Engine {
         self.qualify_change_set(workspace.id.as_str(), change_set.id.as_str())
             .await?;
         let ours = self.store.list_components(&change_set.id).await?;
-        // Only what this change set adds or changes is gated: a component HEAD already
-        // holds fails or passes the same way in every change set.
+        // Only what this change set adds or changes is gated, because a component
+        // already in HEAD fails or passes the same way in every change set.
         let mut failures = Vec::new();
         let changed = ours
             .iter()

@@ -1,6 +1,6 @@
 //! Cancelling an action whose Cloud Control request is still in flight.
 //!
-//! CancelResourceRequest only asks Cloud Control to stop; the request then ends as
+//! CancelResourceRequest only requests that Cloud Control stop; the request then ends as
 //! CANCEL_COMPLETE (or finishes first). The action row keeps its request token, so the
 //! next apply resumes it and records the outcome: a cancelled request is a failure.
 

@@ -15,7 +15,7 @@ use crate::resolve::{Resolver, subscriptions_of};
 use crate::secrets::check_name;
 use crate::{Engine, EngineError, Result};
 
-/// What a user gives to create a component.
+/// The input that creates a component.
 #[derive(Debug, Clone, Default)]
 pub struct NewComponent {
     pub schema: String,
@@ -632,8 +632,8 @@ pub(crate) fn pick_link(
     }
 }
 
-/// The graph of components: each consumer depends on its producers, its region and
-/// its credential.
+/// Builds the graph of components, in which each consumer depends on its producers,
+/// its region and its credential.
 pub(crate) fn dependency_graph(components: &[Component]) -> Result<DependencyGraph<String>> {
     let mut graph = DependencyGraph::new();
     let names: HashMap<&ComponentId, &str> = components.iter().map(|c| (&c.id, c.name())).collect();

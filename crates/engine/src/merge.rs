@@ -390,7 +390,7 @@ mod tests {
         group.schema = "AWS::EC2::SecurityGroup".into();
         group.subscriptions =
             json!([{"path": "/VpcId", "source": "lone", "source_path": "/resource/VpcId"}]);
-        // HEAD no longer has the VPC; this change set still sees it and adds a consumer.
+        // HEAD no longer has the VPC, but this change set still contains it and adds a consumer.
         let ours = vec![
             component(&producer, vpc.clone(), Some(vpc)),
             component(&consumer, group, None),

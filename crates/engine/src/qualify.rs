@@ -83,7 +83,7 @@ impl Engine {
         if !problems.is_empty() {
             return result(NAME, FAILURE, problems.join("; "));
         }
-        // STS answers in any region; use the change set's region when there is one.
+        // STS accepts calls in any region, so the change set's region is used when it has one.
         let region = components
             .iter()
             .find(|c| c.schema() == REGION && !c.deleted)

@@ -10,7 +10,7 @@ use crate::builtin::is_builtin;
 use crate::resolve::Resolver;
 use crate::{Engine, Result};
 
-/// What refresh found for one resource.
+/// The outcome of refreshing one resource.
 #[derive(Debug, Clone, Serialize)]
 pub struct RefreshedResource {
     pub component: String,

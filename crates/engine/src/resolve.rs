@@ -26,7 +26,7 @@ impl Resolver<'_> {
             .find(|c| c.name() == name && !c.deleted)
     }
 
-    /// The component's domain with subscriptions filled in; values that come from a
+    /// Returns the component's domain with subscriptions filled in; values that come from a
     /// resource that does not exist yet are listed as pending.
     pub fn resolve(&self, component: &Component) -> Resolved {
         self.resolve_depth(component, 0)

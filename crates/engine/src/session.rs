@@ -19,7 +19,7 @@ pub(crate) struct SessionCache {
     sessions: Mutex<HashMap<String, AwsSession>>,
 }
 
-/// The role session name canopy uses for a workspace. It carries the workspace id,
+/// Returns the role session name canopy uses for a workspace. It carries the workspace id,
 /// never the token, because session names appear in the customer's CloudTrail.
 pub(crate) fn session_name(workspace: &Workspace) -> String {
     let short: String = workspace

@@ -15,7 +15,7 @@ const VPC: &str = "AWS::EC2::VPC";
 const SUBNET: &str = "AWS::EC2::Subnet";
 const BUCKET: &str = "AWS::S3::Bucket";
 
-/// Creates a change set over HEAD, which already holds the credential and region.
+/// Creates a change set over HEAD, which already contains the credential and region.
 async fn next_change_set(fixture: &Fixture, name: &str) {
     let workspace = fixture.workspace().await;
     fixture

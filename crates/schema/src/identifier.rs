@@ -36,7 +36,7 @@ impl ResourceSchema {
         Some(parts.join("|"))
     }
 
-    /// The shape of an identifier for messages: `<AwsAccountId>|<DataSetId>`.
+    /// Returns the shape of an identifier for messages: `<AwsAccountId>|<DataSetId>`.
     pub fn identifier_shape(&self) -> String {
         self.primary_identifier_names()
             .iter()
@@ -91,7 +91,7 @@ impl ResourceSchema {
             .collect())
     }
 
-    /// The model paths of the primary identifier's parts.
+    /// Returns the model paths of the primary identifier's parts.
     pub fn identifier_paths(&self) -> Vec<Vec<Segment>> {
         self.primary_identifier
             .iter()

@@ -203,14 +203,14 @@ impl ResourceSchema {
     }
 
     /// True when the model path is conditionally create-only: some changes to it are
-    /// made in place, others force a replacement, and only the service knows which.
+    /// made in place, others force a replacement, and only the service decides which.
     pub fn is_conditional_create_only(&self, path: &[Segment]) -> bool {
         self.conditional_create_only
             .iter()
             .any(|p| p.is_prefix_of(path))
     }
 
-    /// The property names of the primary identifier, in schema order.
+    /// Returns the property names of the primary identifier, in schema order.
     pub fn primary_identifier_names(&self) -> Vec<String> {
         self.primary_identifier
             .iter()
@@ -237,7 +237,7 @@ impl ResourceSchema {
             == Some(false)
     }
 
-    /// The handler's `timeoutInMinutes`, or Cloud Control's default of 120, capped at
+    /// Returns the handler's `timeoutInMinutes`, or Cloud Control's default of 120, capped at
     /// 2160 as the schema language allows.
     pub fn timeout_minutes(&self, operation: Operation) -> u32 {
         self.handlers

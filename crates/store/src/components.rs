@@ -131,7 +131,7 @@ impl Store {
         if let Some(change_set) = self.find_change_set(workspace, name_or_id).await? {
             return Ok(change_set);
         }
-        // Names resolve to open change sets only; say so when a closed one has the name.
+        // Names resolve to open change sets only, so a closed change set of that name gets its own message.
         let closed = sqlx::query(
             "SELECT status FROM change_sets WHERE workspace_id = ? AND name = ? ORDER BY created_at DESC LIMIT 1",
         )
